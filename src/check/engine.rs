@@ -1,0 +1,486 @@
+//! Runs the active policy's rules: per sheet, then across the sheets of a workbook, then —
+//! for rules whose scope is wider — across files; turns findings into diagnostics and applies
+//! the policy's exceptions.
+
+use super::facts::SheetFacts;
+use super::kinds::{self, Cutoff, Finding, SheetCtx};
+use super::policy::{Effective, Excepcion};
+use super::rules::{RuleDef, render};
+use super::{Diagnostic, Kind};
+use crate::model::{CaptureSheet, Workbook};
+use crate::read::sniff::ReadProblem;
+use crate::read::{BrokenSheet, FileRead};
+use globset::GlobMatcher;
+
+/// Status of a file in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// Read; `sheets` capture sheets found.
+    Ok,
+    /// Could not be opened (see its `read` diagnostic).
+    Unreadable,
+    /// Opened, but no sheet is a TMM-F004 capture.
+    NotCapture,
+    /// poalint failed on it (a bug; see its diagnostic).
+    InternalError,
+}
+
+/// Everything the run keeps of one file after its checks.
+#[derive(Debug)]
+pub struct FileReport {
+    pub path: String,
+    pub status: FileStatus,
+    pub problem: Option<String>,
+    pub sheets: usize,
+    pub metas: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// For checks whose scope is wider than the workbook.
+    pub facts: Vec<SheetFacts>,
+    /// Kept only when the caller needs it (fix-up workbooks).
+    pub workbook: Option<Workbook>,
+}
+
+pub struct Engine<'a> {
+    pub policy: &'a Effective,
+}
+
+fn rule_diag(rule: &RuleDef, file: &str, f: Finding) -> Diagnostic {
+    let args: Vec<(&str, String)> = f.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    Diagnostic {
+        rule: rule.id.clone(),
+        kind: rule.kind,
+        severity: rule.severity,
+        file: f.file.clone().unwrap_or_else(|| file.to_string()),
+        sheet: f.sheet.as_ref().map(|(n, _)| n.clone()),
+        sheet_index: f.sheet.as_ref().map_or(0, |(_, i)| *i),
+        cell: f.cell,
+        meta: f.meta,
+        message: render(&rule.message, &args),
+        help: render(&rule.help, &args),
+        fix: f.fix,
+        related: f.related,
+        manual: f.manual,
+        context: None,
+    }
+}
+
+const QUARTER_END: [&str; 4] = ["31-mar", "30-jun", "30-sep", "31-dic"];
+
+/// The cut-off of each sheet: its FECHA; else the FECHA most sheets of the workbook share;
+/// else the quarter named in its title.
+pub fn cutoffs(wb: &Workbook) -> Vec<Option<Cutoff>> {
+    let mut counts = [0usize; 4];
+    for s in &wb.sheets {
+        if let Some(q) = s.cutoff() {
+            counts[(q - 1) as usize] += 1;
+        }
+    }
+    let majority = (0..4)
+        .filter(|i| counts[*i] > 0)
+        .max_by_key(|i| counts[*i])
+        .map(|i| i as u8 + 1);
+    wb.sheets
+        .iter()
+        .map(|s| {
+            if let Some(d) = s.fecha.date {
+                return Some(Cutoff {
+                    quarter: d.quarter(),
+                    fecha: s.fecha.raw.clone().unwrap_or_else(|| d.to_string()),
+                    inferred: false,
+                });
+            }
+            let q = majority.or(s.title.quarter.as_ref().map(|q| q.value))?;
+            Some(Cutoff {
+                quarter: q,
+                fecha: QUARTER_END[(q - 1) as usize].to_string(),
+                inferred: true,
+            })
+        })
+        .collect()
+}
+
+impl<'a> Engine<'a> {
+    fn rule(&self, id: &str) -> Option<&RuleDef> {
+        self.policy.rule(id).filter(|r| r.enabled).map(|r| &r.def)
+    }
+
+    fn simple(
+        &self,
+        id: &str,
+        file: &str,
+        sheet: Option<(&str, usize)>,
+        cell: Option<crate::model::CellRef>,
+        args: Vec<(&'static str, String)>,
+    ) -> Option<Diagnostic> {
+        let rule = self.rule(id)?;
+        let f = Finding {
+            sheet: sheet.map(|(n, i)| (n.to_string(), i)),
+            cell,
+            args,
+            manual: true,
+            ..Default::default()
+        };
+        Some(rule_diag(rule, file, f))
+    }
+
+    /// A file that could not be opened.
+    pub fn unreadable(&self, path: &str, problem: &ReadProblem) -> FileReport {
+        let d = self.simple(
+            "archivo-ilegible",
+            path,
+            None,
+            None,
+            vec![
+                ("problema", problem.message()),
+                ("ayuda", problem.help().to_string()),
+                ("causa", problem.code().to_string()),
+            ],
+        );
+        FileReport {
+            path: path.to_string(),
+            status: FileStatus::Unreadable,
+            problem: Some(problem.code().to_string()),
+            sheets: 0,
+            metas: 0,
+            diagnostics: d.into_iter().collect(),
+            facts: Vec::new(),
+            workbook: None,
+        }
+    }
+
+    /// A panic while handling a file.
+    pub fn internal_error(&self, path: &str, message: &str) -> FileReport {
+        let d = self.simple(
+            "error-interno",
+            path,
+            None,
+            None,
+            vec![("problema", message.to_string())],
+        );
+        FileReport {
+            path: path.to_string(),
+            status: FileStatus::InternalError,
+            problem: Some("internal-error".into()),
+            sheets: 0,
+            metas: 0,
+            diagnostics: d.into_iter().collect(),
+            facts: Vec::new(),
+            workbook: None,
+        }
+    }
+
+    /// Per-sheet and within-workbook checks of one file.
+    pub fn check_file(&self, path: &str, read: FileRead, keep_workbook: bool) -> FileReport {
+        let (wb, broken) = match read {
+            FileRead::Failed(p) => return self.unreadable(path, &p),
+            FileRead::Ok { workbook, broken } => (workbook, broken),
+        };
+        let mut diags = Vec::new();
+        self.layout(&wb, &broken, &mut diags);
+        let cut = cutoffs(&wb);
+        for (i, sheet) in wb.sheets.iter().enumerate() {
+            let ctx = SheetCtx {
+                sheet,
+                cutoff: cut[i].clone(),
+            };
+            for rule in self.policy.enabled() {
+                if kinds::group_scope(rule).is_some() {
+                    continue;
+                }
+                for f in kinds::run_sheet(rule, &ctx) {
+                    diags.push(rule_diag(rule, path, f));
+                }
+            }
+        }
+        let facts: Vec<SheetFacts> = wb.sheets.iter().map(|s| SheetFacts::of(path, s)).collect();
+        let refs: Vec<&SheetFacts> = facts.iter().collect();
+        for rule in self.policy.enabled() {
+            let Some(scope) = kinds::group_scope(rule) else {
+                continue;
+            };
+            if !scope.within_workbook() {
+                continue;
+            }
+            for f in kinds::run_group(rule, &refs) {
+                diags.push(rule_diag(rule, path, f));
+            }
+        }
+        attach_context(&mut diags, &wb);
+        let status = if wb.sheets.is_empty() {
+            FileStatus::NotCapture
+        } else {
+            FileStatus::Ok
+        };
+        FileReport {
+            path: path.to_string(),
+            status,
+            problem: None,
+            sheets: wb.sheets.len(),
+            metas: wb.metas(),
+            diagnostics: diags,
+            facts,
+            workbook: keep_workbook.then_some(wb),
+        }
+    }
+
+    /// Whether any enabled rule compares sheets across files.
+    pub fn needs_cross_file(&self) -> bool {
+        self.policy
+            .enabled()
+            .any(|r| kinds::group_scope(r).is_some_and(|s| !s.within_workbook()))
+    }
+
+    /// Rules whose scope spans files (a ramo split over several files, the whole run).
+    pub fn check_cross_file(&self, facts: &[&SheetFacts]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for rule in self.policy.enabled() {
+            let Some(scope) = kinds::group_scope(rule) else {
+                continue;
+            };
+            if scope.within_workbook() {
+                continue;
+            }
+            let mut groups: std::collections::BTreeMap<String, Vec<&SheetFacts>> =
+                Default::default();
+            for f in facts {
+                groups.entry(scope.key(f)).or_default().push(f);
+            }
+            for g in groups.values() {
+                for f in kinds::run_group(rule, g) {
+                    out.push(rule_diag(rule, "", f));
+                }
+            }
+        }
+        out
+    }
+
+    fn layout(&self, wb: &Workbook, broken: &[BrokenSheet], out: &mut Vec<Diagnostic>) {
+        let index_of = |name: &str| wb.skipped.iter().position(|s| s == name).unwrap_or(0);
+        for b in broken {
+            out.extend(self.simple(
+                "hoja-sin-tabla",
+                &wb.path,
+                Some((&b.sheet, index_of(&b.sheet))),
+                b.cell,
+                vec![("problema", format!("La hoja «{}»: {}", b.sheet, b.reason))],
+            ));
+        }
+        if wb.sheets.is_empty() && broken.is_empty() {
+            let names = if wb.skipped.is_empty() {
+                "ninguna".to_string()
+            } else {
+                wb.skipped.join(", ")
+            };
+            out.extend(self.simple(
+                "libro-sin-capturas",
+                &wb.path,
+                None,
+                None,
+                vec![("hojas", names)],
+            ));
+        }
+        for s in &wb.sheets {
+            for (cell, p) in &s.layout_problems {
+                out.extend(self.simple(
+                    "hoja-sin-tabla",
+                    &wb.path,
+                    Some((&s.name, s.index)),
+                    *cell,
+                    vec![("problema", format!("En la tabla de metas {p}"))],
+                ));
+            }
+            self.non_numeric(wb, s, out);
+        }
+    }
+
+    fn non_numeric(&self, wb: &Workbook, s: &CaptureSheet, out: &mut Vec<Diagnostic>) {
+        for m in &s.metas {
+            let mut cells: Vec<(&crate::model::Num, String)> =
+                vec![(&m.meta_anual, "META ANUAL".into())];
+            for q in 0..4 {
+                cells.push((
+                    &m.programado[q],
+                    format!("P de {}", kinds::percent::QUARTERS[q]),
+                ));
+                cells.push((
+                    &m.alcanzado[q],
+                    format!("A de {}", kinds::percent::QUARTERS[q]),
+                ));
+            }
+            if let Some(a) = &m.avance_absoluto {
+                cells.push((a, "AVANCE ABSOLUTO".into()));
+            }
+            if let Some(r) = &m.acumulado_relativo {
+                cells.push((r, "ACUMULADO RELATIVO".into()));
+            }
+            for (n, col) in cells {
+                if let Some(p) = &n.problem {
+                    if let Some(mut d) = self.simple(
+                        "valor-no-numerico",
+                        &wb.path,
+                        Some((&s.name, s.index)),
+                        Some(n.cell),
+                        vec![("columna", col), ("problema", p.clone())],
+                    ) {
+                        d.meta = m.clave_str().map(|c| c.to_string());
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Exceptions: matches findings to the policy's accepted deviations.
+pub struct Exceptions {
+    list: Vec<(Excepcion, GlobMatcher, Option<GlobMatcher>)>,
+    pub used: Vec<usize>,
+}
+
+impl Exceptions {
+    pub fn new(policy: &Effective) -> Exceptions {
+        let list = policy
+            .excepciones
+            .iter()
+            .filter_map(|e| {
+                let g = globset::Glob::new(&e.file).ok()?.compile_matcher();
+                let any = (!e.file.contains('/'))
+                    .then(|| {
+                        globset::Glob::new(&format!("**/{}", e.file))
+                            .ok()
+                            .map(|g| g.compile_matcher())
+                    })
+                    .flatten();
+                Some((e.clone(), g, any))
+            })
+            .collect::<Vec<_>>();
+        let n = list.len();
+        Exceptions {
+            list,
+            used: vec![0; n],
+        }
+    }
+
+    /// Whether a diagnostic is accepted by an exception (and records the use).
+    pub fn accepts(&mut self, d: &Diagnostic) -> bool {
+        let path = d.file.replace('\\', "/");
+        for (i, (e, g, any)) in self.list.iter().enumerate() {
+            if e.rule != d.rule {
+                continue;
+            }
+            if !(g.is_match(&path) || any.as_ref().is_some_and(|a| a.is_match(&path))) {
+                continue;
+            }
+            if let Some(s) = &e.sheet {
+                if d.sheet.as_deref().map(|x| x.trim().to_lowercase())
+                    != Some(s.trim().to_lowercase())
+                {
+                    continue;
+                }
+            }
+            if let Some(m) = &e.meta {
+                if d.meta
+                    .as_deref()
+                    .map(|x| x.trim().trim_end_matches(['.', '-']))
+                    != Some(m.trim().trim_end_matches(['.', '-']))
+                {
+                    continue;
+                }
+            }
+            self.used[i] += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Exceptions that matched nothing in the run.
+    pub fn unused(&self) -> Vec<&Excepcion> {
+        self.list
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, n)| **n == 0)
+            .map(|((e, _, _), _)| e)
+            .collect()
+    }
+}
+
+/// Kinds that belong to a whole file rather than a sheet.
+pub fn is_file_level(k: Kind) -> bool {
+    matches!(k, Kind::Read)
+}
+
+/// The columns of a meta's row, as the human output draws them.
+pub fn row_context(m: &crate::model::Meta) -> super::RowContext {
+    use kinds::percent::QUARTERS;
+    let mut cols = Vec::new();
+    let cell_or =
+        |c: Option<crate::model::CellRef>| c.unwrap_or(crate::model::CellRef::new(m.row, u32::MAX));
+    cols.push((
+        "clave".to_string(),
+        m.clave_str().unwrap_or("—").to_string(),
+        cell_or(
+            m.clave
+                .as_ref()
+                .map(|c| c.cell)
+                .or(m.descripcion.as_ref().map(|d| d.cell)),
+        ),
+    ));
+    cols.push((
+        "META ANUAL".into(),
+        m.meta_anual.raw.display(),
+        m.meta_anual.cell,
+    ));
+    for q in 0..4 {
+        cols.push((
+            format!("P {}", QUARTERS[q]),
+            m.programado[q].raw.display(),
+            m.programado[q].cell,
+        ));
+        cols.push((
+            format!("A {}", QUARTERS[q]),
+            m.alcanzado[q].raw.display(),
+            m.alcanzado[q].cell,
+        ));
+    }
+    if let Some(a) = &m.avance_absoluto {
+        cols.push(("AVANCE".into(), a.raw.display(), a.cell));
+    }
+    if let Some(r) = &m.acumulado_relativo {
+        cols.push(("RELATIVO".into(), r.raw.display(), r.cell));
+    }
+    if let Some(c) = m.observaciones_cell {
+        let o = m.observaciones.as_ref().map(|o| {
+            let t: String = o.value.chars().take(24).collect();
+            if o.value.chars().count() > 24 {
+                format!("{t}…")
+            } else {
+                t
+            }
+        });
+        cols.push(("OBSERVACIONES".into(), o.unwrap_or_default(), c));
+    }
+    for c in cols.iter_mut() {
+        if c.1.is_empty() {
+            c.1 = "·".into();
+        }
+    }
+    super::RowContext {
+        row: m.row + 1,
+        columns: cols,
+    }
+}
+
+fn attach_context(diags: &mut [Diagnostic], wb: &Workbook) {
+    for d in diags.iter_mut() {
+        let (Some(name), Some(cell)) = (&d.sheet, d.cell) else {
+            continue;
+        };
+        let Some(sheet) = wb.sheets.iter().find(|s| &s.name == name) else {
+            continue;
+        };
+        if let Some(m) = sheet.metas.iter().find(|m| m.row == cell.row) {
+            d.context = Some(row_context(m));
+        }
+    }
+}

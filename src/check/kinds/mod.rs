@@ -1,0 +1,187 @@
+//! The built-in check kinds. Each file is one family, documented the way ruff documents a
+//! rule: what it catches, why it matters, an example. Rules (`rules/*.toml`) choose a kind and
+//! give it parameters; the kind does the Rust work.
+//!
+//! A per-sheet kind implements `check_sheet`; a kind that compares sheets implements
+//! `check_group` over [`SheetFacts`](super::facts::SheetFacts) grouped by the rule's scope.
+
+pub mod clave;
+pub mod header;
+pub mod observaciones;
+pub mod percent;
+pub mod periodo;
+pub mod signers;
+pub mod sum;
+
+use super::facts::{Scope, SheetFacts};
+use super::rules::RuleDef;
+use super::{Fix, Kind, Related};
+use crate::model::{CaptureSheet, CellRef};
+
+/// The cut-off quarter a sheet is checked against.
+#[derive(Debug, Clone)]
+pub struct Cutoff {
+    pub quarter: u8,
+    /// FECHA as written (for messages).
+    pub fecha: String,
+    /// True when the sheet has no readable FECHA and the quarter comes from the other sheets of
+    /// the workbook or from the title.
+    pub inferred: bool,
+}
+
+/// What a per-sheet check sees.
+pub struct SheetCtx<'a> {
+    pub sheet: &'a CaptureSheet,
+    pub cutoff: Option<Cutoff>,
+}
+
+/// A finding before the engine turns it into a [`super::Diagnostic`].
+#[derive(Debug, Clone, Default)]
+pub struct Finding {
+    /// (sheet name, sheet index) — `None` for a finding about the whole file.
+    pub sheet: Option<(String, usize)>,
+    pub cell: Option<CellRef>,
+    pub meta: Option<String>,
+    pub args: Vec<(&'static str, String)>,
+    pub fix: Option<Fix>,
+    pub related: Vec<Related>,
+    /// Only a person can fix it.
+    pub manual: bool,
+    /// For grouped checks: the file the finding belongs to.
+    pub file: Option<String>,
+}
+
+impl Finding {
+    pub fn on(sheet: &CaptureSheet, cell: Option<CellRef>) -> Finding {
+        Finding {
+            sheet: Some((sheet.name.clone(), sheet.index)),
+            cell,
+            ..Default::default()
+        }
+    }
+    pub fn arg(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.args.push((k, v.into()));
+        self
+    }
+    pub fn meta(mut self, m: Option<&str>) -> Self {
+        self.meta = m.map(|s| s.to_string());
+        self
+    }
+    pub fn related(mut self, cell: CellRef, label: impl Into<String>) -> Self {
+        self.related.push(Related {
+            cell,
+            label: label.into(),
+        });
+        self
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(t: &toml::Table) -> Result<T, String> {
+    toml::Value::Table(t.clone())
+        .try_into::<T>()
+        .map_err(|e| e.message().to_string())
+}
+
+/// Checks a rule's parameters against its kind (used when loading policies and rule files).
+pub fn validate_params(kind: Kind, params: &toml::Table) -> Result<(), String> {
+    match kind {
+        Kind::Sum => parse::<sum::Params>(params).map(|_| ()),
+        Kind::Percent => parse::<percent::Params>(params).map(|_| ()),
+        Kind::Observaciones => parse::<observaciones::Params>(params).map(|_| ()),
+        Kind::Signers => parse::<signers::Params>(params).map(|_| ()),
+        Kind::Header => parse::<header::Params>(params).map(|_| ()),
+        Kind::Clave => parse::<clave::Params>(params).map(|_| ()),
+        Kind::Periodo => parse::<periodo::Params>(params).map(|_| ()),
+        Kind::Read | Kind::Layout => Ok(()),
+    }
+}
+
+/// Runs a per-sheet rule. Rules of grouped checks return nothing here.
+pub fn run_sheet(rule: &RuleDef, ctx: &SheetCtx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match rule.kind {
+        Kind::Sum => {
+            if let Ok(p) = parse(&rule.params) {
+                sum::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Percent => {
+            if let Ok(p) = parse(&rule.params) {
+                percent::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Observaciones => {
+            if let Ok(p) = parse(&rule.params) {
+                observaciones::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Signers => {
+            if let Ok(p) = parse(&rule.params) {
+                signers::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Header => {
+            if let Ok(p) = parse(&rule.params) {
+                header::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Clave => {
+            if let Ok(p) = parse(&rule.params) {
+                clave::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Periodo => {
+            if let Ok(p) = parse(&rule.params) {
+                periodo::check_sheet(&p, ctx, &mut out)
+            }
+        }
+        Kind::Read | Kind::Layout => {}
+    }
+    out
+}
+
+/// The scope of a grouped rule, or `None` for per-sheet rules.
+pub fn group_scope(rule: &RuleDef) -> Option<Scope> {
+    match rule.kind {
+        Kind::Signers => parse::<signers::Params>(&rule.params).ok()?.group_scope(),
+        Kind::Header => parse::<header::Params>(&rule.params).ok()?.group_scope(),
+        Kind::Clave => parse::<clave::Params>(&rule.params).ok()?.group_scope(),
+        _ => None,
+    }
+}
+
+/// Runs a grouped rule over the sheets of one scope group.
+pub fn run_group(rule: &RuleDef, group: &[&SheetFacts]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    match rule.kind {
+        Kind::Signers => {
+            if let Ok(p) = parse(&rule.params) {
+                signers::check_group(&p, group, &mut out)
+            }
+        }
+        Kind::Header => {
+            if let Ok(p) = parse(&rule.params) {
+                header::check_group(&p, group, &mut out)
+            }
+        }
+        Kind::Clave => {
+            if let Ok(p) = parse(&rule.params) {
+                clave::check_group(&p, group, &mut out)
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Formats a fraction as a percentage for messages (`0.2308` → `23.08%`).
+pub fn pct(f: f64) -> String {
+    let p = f * 100.0;
+    if (p - p.round()).abs() < 0.005 {
+        format!("{}%", p.round() as i64)
+    } else {
+        format!("{:.2}%", p)
+    }
+}
+
+pub use crate::model::fmt_num as num;

@@ -1,0 +1,247 @@
+//! # `signers`: who signs, and whether the same role is signed by the same person
+//!
+//! **What it catches.** A role line without a name (`firmante-faltante`); a sheet with no
+//! signatures (`sin-firmas`); one role signed by two different names on one sheet
+//! (`rol-duplicado`); and, across the sheets where a role must be signed by the same person —
+//! RESPONSABLE DEL RAMO in the whole workbook, DEL PROGRAMA across the sheets of one PROGRAMA,
+//! DE LA UNIDAD EJECUTORA across the sheets of one unidad — a different person
+//! (`firmante-distinto`) or a small misspelling of the majority's name
+//! (`firmante-mal-escrito`: SANDEZ / SÁNCHEZ, KENTERRÍA / RENTERÍA, PUGA / PUIG). Names are
+//! compared after removing accents, case, extra spaces and titles (LIC., DR., MTRA., C., ARQ.,
+//! LAP., ING. ...); those differences alone are only `info` (`firmante-variante`).
+//!
+//! **Why it matters.** The signatures make the report official. Two holders of one ramo in one
+//! report reveal a sheet copied from another period; a misspelled name ends up in the office's
+//! register of signers and in the letters it sends back.
+//!
+//! **Example.**
+//! ```text
+//! UE 101  AUTORIZÓ  DR. AGUSTÍN SÁNCHEZ PÉREZ   RESPONSABLE DEL RAMO
+//! UE 201  AUTORIZÓ  DR. AGUSTÍN SANDEZ PÉREZ    RESPONSABLE DEL RAMO   ← probable misspelling
+//! ```
+
+use super::{Finding, SheetCtx};
+use crate::check::facts::{Scope, SheetFacts, SignerFact};
+use crate::model::Role;
+use crate::read::text::name_key;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    Missing,
+    NoBlock,
+    RoleTwice,
+    Different,
+    Misspelling,
+    Variant,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub check: Check,
+    /// Role (`ramo`, `programa`, `unidad`) → where it must be signed by the same person.
+    #[serde(default)]
+    pub scopes: BTreeMap<String, Scope>,
+    #[serde(default = "similarity")]
+    pub similarity: f64,
+    #[serde(default = "max_edits")]
+    pub max_edits: usize,
+}
+
+fn similarity() -> f64 {
+    0.85
+}
+fn max_edits() -> usize {
+    3
+}
+
+fn rank(s: Scope) -> u8 {
+    match s {
+        Scope::Sheet => 0,
+        Scope::Unidad => 1,
+        Scope::Programa => 2,
+        Scope::Workbook => 3,
+        Scope::Ramo => 4,
+        Scope::Run => 5,
+    }
+}
+
+impl Params {
+    pub fn group_scope(&self) -> Option<Scope> {
+        match self.check {
+            Check::Different | Check::Misspelling | Check::Variant => self
+                .scopes
+                .values()
+                .copied()
+                .max_by_key(|s| rank(*s))
+                .or(Some(Scope::Workbook)),
+            _ => None,
+        }
+    }
+
+    /// Whether `a` is a small misspelling of `b` (both already reduced with [`name_key`]).
+    pub fn is_misspelling(&self, a: &str, b: &str) -> bool {
+        let d = strsim::damerau_levenshtein(a, b);
+        d <= self.max_edits && strsim::normalized_damerau_levenshtein(a, b) >= self.similarity
+    }
+}
+
+pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
+    let sheet = ctx.sheet;
+    match p.check {
+        Check::Missing => {
+            for f in &sheet.firmantes {
+                if f.nombre.is_none() {
+                    let mut x =
+                        Finding::on(sheet, Some(f.rol.cell)).arg("rol", f.rol.value.clone());
+                    x.manual = true;
+                    out.push(x);
+                }
+            }
+        }
+        Check::NoBlock => {
+            if sheet.firmantes.is_empty() {
+                let mut x = Finding::on(sheet, None);
+                x.manual = true;
+                out.push(x);
+            }
+        }
+        Check::RoleTwice => {
+            let mut seen: Vec<(&Role, &crate::model::Firmante)> = Vec::new();
+            for f in &sheet.firmantes {
+                if matches!(f.role, Role::Other(_)) {
+                    continue;
+                }
+                let Some(n) = &f.nombre else { continue };
+                if let Some((_, first)) = seen.iter().find(|(r, _)| **r == f.role) {
+                    let first_name = first
+                        .nombre
+                        .as_ref()
+                        .map(|n| n.value.clone())
+                        .unwrap_or_default();
+                    if name_key(&first_name) != name_key(&n.value) {
+                        let mut x = Finding::on(sheet, Some(n.cell))
+                            .arg("rol", f.role.label())
+                            .arg("nombre", first_name)
+                            .arg("otro", n.value.clone())
+                            .related(first.rol.cell, "el mismo cargo");
+                        x.manual = true;
+                        out.push(x);
+                    }
+                } else {
+                    seen.push((&f.role, f));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
+    for (role_key, scope) in &p.scopes {
+        // Entries of this role, grouped by the role's own scope.
+        let mut by_scope: BTreeMap<String, Vec<(&SheetFacts, &SignerFact)>> = BTreeMap::new();
+        for f in group {
+            for s in &f.signers {
+                if s.role.key() == role_key && s.key.is_some() {
+                    by_scope.entry(scope.key(f)).or_default().push((f, s));
+                }
+            }
+        }
+        for entries in by_scope.values() {
+            compare(p, *scope, entries, out);
+        }
+    }
+}
+
+fn compare(
+    p: &Params,
+    scope: Scope,
+    entries: &[(&SheetFacts, &SignerFact)],
+    out: &mut Vec<Finding>,
+) {
+    if entries.len() < 2 {
+        return;
+    }
+    // Majority spelling by reduced name; ties go to the first sheet.
+    let mut counts: Vec<(String, usize, usize)> = Vec::new(); // key, count, first position
+    for (i, (_, s)) in entries.iter().enumerate() {
+        let k = s.key.clone().unwrap_or_default();
+        match counts.iter_mut().find(|(c, _, _)| *c == k) {
+            Some(e) => e.1 += 1,
+            None => counts.push((k, 1, i)),
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    let (major, n_major, _) = counts[0].clone();
+    // The majority's most common written form.
+    let mut raw: Vec<(String, usize)> = Vec::new();
+    for (_, s) in entries
+        .iter()
+        .filter(|(_, s)| s.key.as_deref() == Some(major.as_str()))
+    {
+        let r = s.nombre.clone().unwrap_or_default();
+        match raw.iter_mut().find(|(x, _)| *x == r) {
+            Some(e) => e.1 += 1,
+            None => raw.push((r, 1)),
+        }
+    }
+    raw.sort_by(|a, b| b.1.cmp(&a.1));
+    let major_raw = raw.first().map(|r| r.0.clone()).unwrap_or_default();
+    for (facts, s) in entries {
+        let key = s.key.as_deref().unwrap_or("");
+        let nombre = s.nombre.clone().unwrap_or_default();
+        if key == major {
+            if p.check == Check::Variant && nombre.trim() != major_raw.trim() {
+                out.push(finding(facts, s, &nombre, &major_raw, n_major, scope));
+            }
+            continue;
+        }
+        // A role written twice on one sheet is reported by rol-duplicado; skip the odd one out
+        // when its sheet also carries the majority name for the role.
+        if s.duplicated
+            && entries.iter().any(|(g, t)| {
+                g.file == facts.file
+                    && g.sheet_index == facts.sheet_index
+                    && t.key.as_deref() == Some(major.as_str())
+            })
+        {
+            continue;
+        }
+        let misspelled = p.is_misspelling(key, &major);
+        let report = match p.check {
+            Check::Misspelling => misspelled,
+            Check::Different => !misspelled,
+            _ => false,
+        };
+        if report {
+            let mut f = finding(facts, s, &nombre, &major_raw, n_major, scope);
+            f.manual = true;
+            out.push(f);
+        }
+    }
+}
+
+fn finding(
+    facts: &SheetFacts,
+    s: &SignerFact,
+    nombre: &str,
+    major: &str,
+    n: usize,
+    scope: Scope,
+) -> Finding {
+    Finding {
+        sheet: Some((facts.sheet.clone(), facts.sheet_index)),
+        cell: Some(s.cell),
+        file: Some(facts.file.clone()),
+        ..Default::default()
+    }
+    .arg("rol", s.role.label())
+    .arg("nombre", nombre.to_string())
+    .arg("mayoria", major.to_string())
+    .arg("n_otras", n.to_string())
+    .arg("alcance", scope.spanish())
+}

@@ -1,0 +1,224 @@
+//! # `sum`: cells that must add up
+//!
+//! **What it catches.** For cumulative metas, the four programmed quarters (P) that do not add
+//! up to META ANUAL (`suma-programado`), and an AVANCE ABSOLUTO that is not the sum of what was
+//! achieved (A) up to the cut-off quarter given by FECHA (`avance-absoluto`). Level metas —
+//! unit PORCENTAJE, META ANUAL written as a percentage, or every quarter programmed at META
+//! ANUAL — do not add up over the year: no sum of P for them, and their AVANCE is the last
+//! captured A (the average of the captured ones is accepted too).
+//!
+//! **Why it matters.** META ANUAL is the authorised commitment and AVANCE ABSOLUTO feeds
+//! ACUMULADO RELATIVO and the quarterly report: a quarter left out or a value typed over the
+//! formula changes what the ayuntamiento reports.
+//!
+//! **Example.**
+//! ```text
+//! 2.2.- PROMOVER EVENTOS | EVENTO | 47 | P 11 A 11 | P 12 A 12 | P 12 | P 12 | AVANCE 12
+//! FECHA 30-jun-20 → AVANCE ABSOLUTO should be 11 + 12 = 23   (fix: 23)
+//! ```
+
+use super::{Finding, SheetCtx, num};
+use crate::check::{Fix, FixValue};
+use crate::model::{Meta, Num, Quantity};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Parts {
+    Programado,
+    Alcanzado,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Total {
+    MetaAnual,
+    AvanceAbsoluto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Through {
+    Year,
+    Cutoff,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum On {
+    Mismatch,
+    Blank,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub parts: Parts,
+    pub total: Total,
+    pub through: Through,
+    #[serde(default = "default_tolerance")]
+    pub tolerance: f64,
+    #[serde(default = "default_on")]
+    pub on: On,
+}
+
+fn default_tolerance() -> f64 {
+    1e-6
+}
+fn default_on() -> On {
+    On::Mismatch
+}
+
+/// The value of a quantity on the scale of `like` (a percent written as 90 next to 0.9).
+pub fn on_scale(q: Quantity, like_percent: bool) -> Option<f64> {
+    match q {
+        Quantity::Blank => None,
+        Quantity::Percent(v) => Some(if like_percent { v } else { v * 100.0 }),
+        Quantity::Number(v) => Some(if like_percent && v.abs() > 1.5 {
+            v / 100.0
+        } else {
+            v
+        }),
+    }
+}
+
+/// Values of the cells that count: all four quarters, or those up to the cut-off.
+fn quarters<'a>(cells: &'a [Num; 4], upto: usize) -> &'a [Num] {
+    &cells[..upto.min(4)]
+}
+
+/// What AVANCE ABSOLUTO should be for a meta at the cut-off: (accepted values, shown value, detail).
+pub fn expected_avance(m: &Meta, cutoff: u8) -> Option<(Vec<f64>, f64, String)> {
+    let upto = cutoff as usize;
+    let a = quarters(&m.alcanzado, upto);
+    if m.meta_type.is_cumulative() {
+        let vals: Vec<f64> = a.iter().map(|n| n.value().unwrap_or(0.0)).collect();
+        let sum: f64 = vals.iter().sum();
+        let detail = vals.iter().map(|v| num(*v)).collect::<Vec<_>>().join(" + ");
+        Some((vec![sum], sum, detail))
+    } else {
+        let pct = m.meta_anual.quantity.is_percent() || a.iter().any(|n| n.quantity.is_percent());
+        let captured: Vec<f64> = a.iter().filter_map(|n| on_scale(n.quantity, pct)).collect();
+        let last = *captured.last()?;
+        let avg = captured.iter().sum::<f64>() / captured.len() as f64;
+        let show = |v: f64| if pct { super::pct(v) } else { num(v) };
+        Some((
+            vec![last, avg],
+            last,
+            format!("último alcanzado {}", show(last)),
+        ))
+    }
+}
+
+pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
+    let sheet = ctx.sheet;
+    for m in &sheet.metas {
+        match p.total {
+            Total::MetaAnual => {
+                if !m.meta_type.is_cumulative() || p.on == On::Blank {
+                    continue;
+                }
+                let Some(meta) = m.meta_anual.value() else {
+                    continue;
+                };
+                let cells = match p.parts {
+                    Parts::Programado => &m.programado,
+                    Parts::Alcanzado => &m.alcanzado,
+                };
+                let upto = match p.through {
+                    Through::Year => 4,
+                    Through::Cutoff => match &ctx.cutoff {
+                        Some(c) => c.quarter as usize,
+                        None => continue,
+                    },
+                };
+                let parts = quarters(cells, upto);
+                if parts.iter().any(|n| n.problem.is_some()) {
+                    continue; // reported as valor-no-numerico
+                }
+                let sum: f64 = parts.iter().map(|n| n.value().unwrap_or(0.0)).sum();
+                if (sum - meta).abs() > p.tolerance {
+                    let mut f = Finding::on(sheet, Some(m.meta_anual.cell))
+                        .meta(m.clave_str())
+                        .arg("suma", num(sum))
+                        .arg("meta_anual", num(meta))
+                        .arg("diferencia", num(sum - meta));
+                    f.manual = true;
+                    for n in parts.iter().filter(|n| n.value().is_some()) {
+                        f = f.related(n.cell, "programado");
+                    }
+                    out.push(f);
+                }
+            }
+            Total::AvanceAbsoluto => {
+                let Some(avance) = &m.avance_absoluto else {
+                    continue;
+                };
+                let Some(cut) = &ctx.cutoff else { continue };
+                if avance.problem.is_some() {
+                    continue;
+                }
+                if quarters(&m.alcanzado, cut.quarter as usize)
+                    .iter()
+                    .any(|n| n.problem.is_some())
+                {
+                    continue;
+                }
+                let Some((accepted, shown, detail)) = expected_avance(m, cut.quarter) else {
+                    continue;
+                };
+                let pct = !m.meta_type.is_cumulative()
+                    && (m.meta_anual.quantity.is_percent()
+                        || m.alcanzado.iter().any(|n| n.quantity.is_percent()));
+                let fix_value = if pct { shown } else { shown };
+                let fix = Some(Fix {
+                    cell: avance.cell,
+                    value: FixValue::Number(fix_value),
+                });
+                match (p.on, on_scale(avance.quantity, pct)) {
+                    (On::Mismatch, Some(v)) => {
+                        if accepted
+                            .iter()
+                            .all(|a| (a - v).abs() > p.tolerance.max(1e-9))
+                        {
+                            let shown_s = if pct { super::pct(shown) } else { num(shown) };
+                            let v_s = if pct { super::pct(v) } else { num(v) };
+                            let mut f = Finding::on(sheet, Some(avance.cell))
+                                .meta(m.clave_str())
+                                .arg("avance", v_s)
+                                .arg("esperado", shown_s)
+                                .arg(
+                                    "detalle",
+                                    if cut.inferred {
+                                        format!("{detail}; trimestre de corte inferido")
+                                    } else {
+                                        detail
+                                    },
+                                );
+                            f.fix = fix;
+                            for n in quarters(&m.alcanzado, cut.quarter as usize) {
+                                if n.value().is_some() {
+                                    f = f.related(n.cell, "alcanzado");
+                                }
+                            }
+                            out.push(f);
+                        }
+                    }
+                    (On::Blank, None) => {
+                        let any_a = m.alcanzado.iter().any(|n| n.value().is_some());
+                        if any_a {
+                            let shown_s = if pct { super::pct(shown) } else { num(shown) };
+                            let mut f = Finding::on(sheet, Some(avance.cell))
+                                .meta(m.clave_str())
+                                .arg("esperado", shown_s)
+                                .arg("detalle", detail);
+                            f.fix = fix;
+                            out.push(f);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! The `poalint` command line.
+
+use clap::{Parser, Subcommand};
+use poalint::check::policy::{self, Effective};
+use poalint::check::rules::RuleSet;
+use poalint::report::{self, Format, ReportOptions};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const EXAMPLES: &str = "Ejemplos:
+  poalint lint capturas/                      revisa todas las capturas de la carpeta
+  poalint lint capturas/ --format json        informe para otros programas
+  poalint lint capturas/ --fix-dir correcciones/   además escribe los libros de correcciones
+  poalint inspect capturas/064-IMIP.xlsx      muestra lo que se leyó de cada hoja
+  poalint rules --policy mexicali             reglas activas con la política de Mexicali
+  poalint explain suma-programado             documentación de una regla";
+
+#[derive(Parser)]
+#[command(
+    name = "poalint",
+    version,
+    about = "Revisa las capturas trimestrales del POA (formato TMM-F004 «Avance Físico Programático»)",
+    after_help = EXAMPLES
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct PolicyArgs {
+    /// Política: nombre integrado (default, mexicali) o ruta de un .toml. Si no se indica, se
+    /// busca poalint.toml en la carpeta revisada y sus padres; si no, «default».
+    #[arg(long, value_name = "NOMBRE|RUTA")]
+    policy: Option<String>,
+    /// Carpeta con reglas .toml que reemplazan o amplían las integradas.
+    #[arg(long, value_name = "DIR")]
+    rules: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Revisa libros (.xlsx, .xlsm, .xls, .ods) y carpetas (recursivamente).
+    Lint {
+        #[arg(required = true, value_name = "RUTA")]
+        paths: Vec<PathBuf>,
+        /// Formato del informe.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Escribe el informe en un archivo en lugar de la salida estándar.
+        #[arg(long, short, value_name = "ARCHIVO")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Solo los archivos que coinciden con estos patrones glob.
+        #[arg(long, value_name = "GLOB")]
+        include: Vec<String>,
+        /// Omite los archivos que coinciden con estos patrones glob.
+        #[arg(long, value_name = "GLOB")]
+        exclude: Vec<String>,
+        /// Hilos de trabajo (por omisión, todos los núcleos).
+        #[arg(long, short = 'j', default_value_t = 0)]
+        jobs: usize,
+        /// Escribe un libro de correcciones por dependencia y resumen.xlsx en esta carpeta.
+        #[arg(long, value_name = "CARPETA")]
+        fix_dir: Option<PathBuf>,
+        /// Reemplaza los libros de correcciones que ya existan.
+        #[arg(long)]
+        force: bool,
+        /// Muestra el número de hallazgos por regla.
+        #[arg(long)]
+        statistics: bool,
+        /// Solo el resumen.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Termina con estado 1 también si hay advertencias.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Sin colores.
+        #[arg(long)]
+        no_color: bool,
+    },
+    /// Muestra lo que el lector entendió de cada hoja de un libro.
+    Inspect {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = InspectFormat::Human)]
+        format: InspectFormat,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Lista las reglas con la política activa (id, tipo, severidad, activa).
+    Rules {
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Muestra la documentación de una regla.
+    Explain {
+        rule: String,
+        #[command(flatten)]
+        policy: PolicyArgs,
+    },
+    /// Operaciones sobre políticas.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Imprime la política efectiva (tras `extends` y ajustes).
+    Show {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Carpeta a revisar (para encontrar su poalint.toml).
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum InspectFormat {
+    Human,
+    Json,
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn load_policy(args: &PolicyArgs, paths: &[PathBuf]) -> Result<Effective, ExitCode> {
+    let rules = match &args.rules {
+        Some(dir) => RuleSet::with_dir(dir).map_err(|e| {
+            eprintln!("{:?}", miette::Report::new(e));
+            ExitCode::from(2)
+        })?,
+        None => RuleSet::builtin(),
+    };
+    let src = policy::choose(args.policy.as_deref(), paths).map_err(fail)?;
+    policy::load(&src, &rules).map_err(|e| {
+        eprintln!("{:?}", miette::Report::new(e));
+        ExitCode::from(2)
+    })
+}
+
+fn write_out(output: &Option<PathBuf>, text: &str) -> Result<(), ExitCode> {
+    match output {
+        Some(p) => std::fs::write(p, text)
+            .map_err(|e| fail(format!("no se pudo escribir {}: {e}", p.display()))),
+        None => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Lint {
+            paths,
+            format,
+            output,
+            policy,
+            include,
+            exclude,
+            jobs,
+            fix_dir,
+            force,
+            statistics,
+            quiet,
+            deny_warnings,
+            no_color,
+        } => {
+            let eff = match load_policy(&policy, &paths) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            if let Some(dir) = &fix_dir {
+                if let Err(e) = poalint::fix::check_out_dir(dir, &paths) {
+                    return fail(e);
+                }
+            }
+            let opts = poalint::run::Options {
+                paths,
+                include,
+                exclude,
+                jobs,
+                keep_workbooks: fix_dir.is_some(),
+            };
+            let progress = poalint::report::progress::Progress::new(quiet);
+            let result = match poalint::run::lint(&eff, &opts, &|d, t| progress.tick(d, t)) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            progress.finish();
+            let color = !no_color
+                && output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
+            let ropts = ReportOptions {
+                quiet,
+                statistics,
+                color,
+                width: None,
+            };
+            let text = report::render(format, &result, &eff, &ropts);
+            if let Err(c) = write_out(&output, &text) {
+                return c;
+            }
+            if format != Format::Human && (statistics || output.is_some()) {
+                if statistics {
+                    eprint!("{}", report::human::statistics(&result));
+                }
+                eprint!("{}", report::human::summary(&result));
+            }
+            if let Some(dir) = &fix_dir {
+                match poalint::fix::write_all(dir, &result, force) {
+                    Ok(summary) => eprintln!("{summary}"),
+                    Err(e) => return fail(e),
+                }
+            }
+            let errors = result.count(poalint::check::Severity::Error);
+            let warnings =
+                result.count(poalint::check::Severity::Warning) + result.unused_exceptions.len();
+            if errors > 0 || (deny_warnings && warnings > 0) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Inspect {
+            file,
+            format,
+            policy,
+        } => {
+            let eff = match load_policy(&policy, std::slice::from_ref(&file)) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let shown = poalint::run::display_path(&file);
+            let read = poalint::read::read_path(&file, &shown, &eff.labels);
+            let text = match format {
+                InspectFormat::Human => poalint::report::inspect::human(&read),
+                InspectFormat::Json => poalint::report::inspect::json(&read),
+            };
+            let _ = write_out(&None, &text);
+            match read {
+                poalint::read::FileRead::Ok { .. } => ExitCode::SUCCESS,
+                poalint::read::FileRead::Failed(_) => ExitCode::from(1),
+            }
+        }
+        Command::Rules { policy } => {
+            let eff = match load_policy(&policy, &[PathBuf::from(".")]) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            println!("Política: {}\n", eff.name);
+            println!(
+                "{:<28} {:<14} {:<10} {}",
+                "REGLA", "TIPO", "SEVERIDAD", "ACTIVA"
+            );
+            for r in &eff.rules {
+                println!(
+                    "{:<28} {:<14} {:<10} {}",
+                    r.def.id,
+                    r.def.kind.as_str(),
+                    r.def.severity.as_str(),
+                    if r.enabled { "sí" } else { "no" }
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Explain { rule, policy } => {
+            let eff = match load_policy(&policy, &[PathBuf::from(".")]) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            let Some(r) = eff.rule(&rule) else {
+                return fail(format!(
+                    "no existe la regla «{rule}» (`poalint rules` las lista)"
+                ));
+            };
+            let d = &r.def;
+            println!(
+                "{} ({}, {}{})\n",
+                d.id,
+                d.kind.as_str(),
+                d.severity.as_str(),
+                if r.enabled { "" } else { ", desactivada" }
+            );
+            println!("Qué detecta\n  {}\n", d.doc.what);
+            println!("Por qué importa\n  {}\n", d.doc.why);
+            println!("Ejemplo\n  {}\n", d.doc.example);
+            println!("Mensaje\n  {}\n", d.message);
+            println!("Ayuda\n  {}\n", d.help);
+            if !d.params.is_empty() {
+                println!("Parámetros ([params.{}] en la política)", d.id);
+                for line in toml::to_string(&d.params).unwrap_or_default().lines() {
+                    println!("  {line}");
+                }
+            }
+            println!("\nDefinida en {}", d.source);
+            ExitCode::SUCCESS
+        }
+        Command::Policy {
+            action: PolicyAction::Show { policy, path },
+        } => {
+            let paths: Vec<PathBuf> = path.into_iter().collect();
+            let eff = match load_policy(&policy, &paths) {
+                Ok(e) => e,
+                Err(c) => return c,
+            };
+            print!("{}", policy::show(&eff));
+            ExitCode::SUCCESS
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! Finding the workbooks to lint: files and folders (recursive), Excel lock files and hidden
+//! folders skipped, `--include` / `--exclude` globs honoured, symlink loops survived.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// Extensions poalint looks at when walking folders (a file named explicitly is always read).
+pub const EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
+
+/// A path that could not be walked (permission denied, broken link...).
+#[derive(Debug, Clone)]
+pub struct WalkProblem {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Filters {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+fn build(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let g = Glob::new(p).map_err(|e| format!("patrón glob inválido «{p}»: {e}"))?;
+        b.add(g);
+        // A bare file-name pattern also matches in any folder.
+        if !p.contains('/') {
+            if let Ok(g) = Glob::new(&format!("**/{p}")) {
+                b.add(g);
+            }
+        }
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+impl Filters {
+    pub fn new(include: &[String], exclude: &[String]) -> Result<Filters, String> {
+        Ok(Filters {
+            include: build(include)?,
+            exclude: build(exclude)?,
+        })
+    }
+
+    pub fn accepts(&self, path: &Path) -> bool {
+        let s = path.to_string_lossy().replace('\\', "/");
+        let s = s.trim_start_matches("./");
+        if let Some(inc) = &self.include {
+            if !inc.is_match(s) {
+                return false;
+            }
+        }
+        if let Some(exc) = &self.exclude {
+            if exc.is_match(s) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Excel's lock files (`~$Libro.xlsx`) and LibreOffice's (`.~lock.Libro.xlsx#`).
+pub fn is_lock_file(name: &str) -> bool {
+    name.starts_with("~$") || name.starts_with(".~lock.")
+}
+
+fn has_workbook_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Expands the command-line paths into a sorted, de-duplicated list of workbook paths.
+pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<PathBuf>, Vec<WalkProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let mut seen_dirs = HashSet::new();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => walk(p, filters, &mut out, &mut problems, &mut seen_dirs),
+            Ok(_) => {
+                // Named explicitly: read it whatever its extension (the format is sniffed).
+                out.push(p.clone());
+            }
+            Err(e) => problems.push(WalkProblem {
+                path: p.display().to_string(),
+                message: format!("no se encontró la ruta o no se puede acceder a ella ({e})"),
+            }),
+        }
+    }
+    out.sort();
+    out.dedup();
+    (out, problems)
+}
+
+fn walk(
+    dir: &Path,
+    filters: &Filters,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<WalkProblem>,
+    seen: &mut HashSet<PathBuf>,
+) {
+    // Symlink loops: each real folder is walked once.
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if !seen.insert(real) {
+                return;
+            }
+        }
+        Err(e) => {
+            problems.push(WalkProblem {
+                path: dir.display().to_string(),
+                message: format!("no se puede resolver la carpeta ({e})"),
+            });
+            return;
+        }
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            problems.push(WalkProblem {
+                path: dir.display().to_string(),
+                message: format!("no se puede leer la carpeta ({e})"),
+            });
+            return;
+        }
+    };
+    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    children.sort();
+    for path in children {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let meta = match std::fs::metadata(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                if has_workbook_extension(&path) {
+                    problems.push(WalkProblem {
+                        path: path.display().to_string(),
+                        message: format!("no se puede acceder al archivo ({e})"),
+                    });
+                }
+                continue;
+            }
+        };
+        if meta.is_dir() {
+            if name.starts_with('.') {
+                continue;
+            }
+            walk(&path, filters, out, problems, seen);
+        } else if has_workbook_extension(&path) && !is_lock_file(&name) && filters.accepts(&path) {
+            out.push(path);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! CSV (`--format csv`): one row per finding, UTF-8 with BOM so Excel shows accents, and every
+//! cell that begins with `=`, `+`, `-`, `@` (or a tab/CR) neutralised with a leading `'` so a
+//! message can never run as a formula.
+
+use crate::check::FixValue;
+use crate::run::RunResult;
+
+/// Quotes a field (RFC 4180) after neutralising formula triggers.
+pub fn field(s: &str) -> String {
+    let mut v = s.to_string();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\n', '\r', ';']) || v != v.trim() {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+pub fn render(run: &RunResult) -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(
+        "archivo,hoja,celda,fila,meta,regla,tipo,severidad,mensaje,ayuda,valor_sugerido\r\n",
+    );
+    for d in &run.diagnostics {
+        let fix = d.fix.as_ref().map(|f| match &f.value {
+            FixValue::Number(n) => crate::model::fmt_num(*n),
+            FixValue::Text(t) => t.clone(),
+        });
+        let cols = [
+            d.file.clone(),
+            d.sheet.clone().unwrap_or_default(),
+            d.cell.map(|c| c.a1()).unwrap_or_default(),
+            d.cell.map(|c| c.row1().to_string()).unwrap_or_default(),
+            d.meta.clone().unwrap_or_default(),
+            d.rule.clone(),
+            d.kind.as_str().to_string(),
+            d.severity.as_str().to_string(),
+            d.message.clone(),
+            d.help.clone(),
+            fix.unwrap_or_default(),
+        ];
+        out.push_str(&cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

@@ -1,0 +1,223 @@
+//! The default output, for a person: each finding through miette, with its location
+//! (`archivo.xlsx › Hoja › D14`), the rule id, the message with the numbers involved, the
+//! meta's row drawn as a small labelled table with the offending cells marked, and the help;
+//! then a summary per file and in total.
+
+use crate::check::{Diagnostic, Severity};
+use crate::run::RunResult;
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::collections::BTreeMap;
+use std::fmt;
+
+use super::ReportOptions;
+
+struct Shown<'a> {
+    d: &'a Diagnostic,
+    src: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+}
+
+impl fmt::Debug for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n{}", self.d.location(), self.d.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {}
+
+impl miette::Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!(
+            "{}({})",
+            self.d.rule,
+            self.d.kind.as_str()
+        )))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        let mut h = self.d.help.clone();
+        if let Some(fix) = &self.d.fix {
+            let v = match &fix.value {
+                crate::check::FixValue::Number(n) => crate::model::fmt_num(*n),
+                crate::check::FixValue::Text(t) => t.clone(),
+            };
+            h.push_str(&format!("\nvalor sugerido para {}: {}", fix.cell.a1(), v));
+        }
+        Some(Box::new(h))
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.clone().into_iter()))
+        }
+    }
+}
+
+fn shown(d: &Diagnostic) -> Shown<'_> {
+    let Some(ctx) = &d.context else {
+        return Shown {
+            d,
+            src: None,
+            labels: Vec::new(),
+        };
+    };
+    // Two lines: headers and values, columns padded to the same width.
+    let mut head = String::new();
+    let mut vals = String::new();
+    let mut spans: Vec<(usize, usize, crate::model::CellRef)> = Vec::new();
+    for (i, (h, v, cell)) in ctx.columns.iter().enumerate() {
+        let w = h.chars().count().max(v.chars().count());
+        if i > 0 {
+            head.push_str(" │ ");
+            vals.push_str(" │ ");
+        }
+        head.push_str(&format!("{:<w$}", h, w = w));
+        let start = vals.len();
+        vals.push_str(v);
+        spans.push((start, v.len(), *cell));
+        let pad = w - v.chars().count();
+        vals.push_str(&" ".repeat(pad));
+    }
+    let offset = head.len() + 1;
+    let text = format!("{head}\n{vals}");
+    let mut labels = Vec::new();
+    for (start, len, cell) in &spans {
+        let label = if Some(*cell) == d.cell {
+            Some(d.cell.map(|c| c.a1()).unwrap_or_default())
+        } else {
+            d.related
+                .iter()
+                .find(|r| r.cell == *cell)
+                .map(|r| format!("{} ({})", r.label, cell.a1()))
+        };
+        if let Some(l) = label {
+            let span: SourceSpan = (offset + start, (*len).max(1)).into();
+            if Some(*cell) == d.cell {
+                labels.insert(0, LabeledSpan::new_primary_with_span(Some(l), span));
+            } else {
+                labels.push(LabeledSpan::new_with_span(Some(l), span));
+            }
+        }
+    }
+    Shown {
+        d,
+        src: Some(NamedSource::new(format!("fila {}", ctx.row), text)),
+        labels,
+    }
+}
+
+/// Renders one diagnostic (also used by tests, with colours off and a fixed width).
+pub fn render_one(d: &Diagnostic, color: bool, width: usize) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let mut out = String::new();
+    let s = shown(d);
+    let _ = handler.render_report(&mut out, &s);
+    out
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn summary(run: &RunResult) -> String {
+    let mut out = String::new();
+    let mut any = false;
+    for f in &run.files {
+        if f.errors + f.warnings == 0 {
+            continue;
+        }
+        any = true;
+        out.push_str(&format!(
+            "  {}: {}, {}\n",
+            f.file,
+            plural(f.errors, "error", "errores"),
+            plural(f.warnings, "advertencia", "advertencias")
+        ));
+    }
+    if any {
+        out.insert_str(0, "Resumen por archivo:\n");
+        out.push('\n');
+    }
+    let unreadable = run
+        .files
+        .iter()
+        .filter(|f| f.status != crate::check::engine::FileStatus::Ok)
+        .count();
+    out.push_str(&format!(
+        "Total: {} ({} sin capturas legibles), {}, {}; {}, {}, {}",
+        plural(run.files.len(), "archivo", "archivos"),
+        unreadable,
+        plural(run.sheets(), "hoja", "hojas"),
+        plural(run.metas(), "meta", "metas"),
+        plural(run.count(Severity::Error), "error", "errores"),
+        plural(run.count(Severity::Warning), "advertencia", "advertencias"),
+        plural(run.count(Severity::Info), "aviso", "avisos"),
+    ));
+    if run.accepted > 0 {
+        out.push_str(&format!(
+            "; {} por excepción de la política",
+            plural(run.accepted, "hallazgo aceptado", "hallazgos aceptados")
+        ));
+    }
+    out.push('\n');
+    for e in &run.unused_exceptions {
+        out.push_str(&format!(
+            "advertencia: la excepción de {} para la regla «{}» en «{}» no coincidió con ningún hallazgo (motivo: {}); elimínela si ya no hace falta\n",
+            e.source, e.rule, e.file, e.motivo
+        ));
+    }
+    out
+}
+
+pub fn statistics(run: &RunResult) -> String {
+    let mut by: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+    for d in &run.diagnostics {
+        *by.entry((d.rule.as_str(), d.kind.as_str(), d.severity.as_str()))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::from("Hallazgos por regla:\n");
+    for ((rule, kind, sev), n) in rows {
+        out.push_str(&format!("{n:>6}  {rule:<28} {kind:<14} {sev}\n"));
+    }
+    out
+}
+
+pub fn render(run: &RunResult, opts: &ReportOptions) -> String {
+    let mut out = String::new();
+    let width = opts.width.unwrap_or(100);
+    if !opts.quiet {
+        for d in &run.diagnostics {
+            out.push_str(&render_one(d, opts.color, width));
+            out.push('\n');
+        }
+    }
+    if opts.statistics {
+        out.push_str(&statistics(run));
+        out.push('\n');
+    }
+    out.push_str(&summary(run));
+    out
+}
