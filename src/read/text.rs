@@ -299,7 +299,9 @@ pub fn split_clave(desc: &str) -> Option<(String, String)> {
         .map(|(i, _)| i)
         .unwrap_or(rest.len());
     let sep = &rest[..sep_len];
-    if !sep.contains(['.', '-', '–']) {
+    // "10.7 Realizar": a dotted clave needs no more than a space before the text;
+    // a bare number ("60 formatos") needs a '.' or '-' to count as a clave.
+    if !sep.contains(['.', '-', '–']) && !(clave.contains('.') && !sep.is_empty()) {
         return None;
     }
     let body = rest[sep_len..].trim();
@@ -466,6 +468,7 @@ mod tests {
         assert_eq!(s("300. - INCREMENTAR"), Some("300".into()));
         assert_eq!(s("Porcentaje de acuerdos"), None);
         assert_eq!(s("60 formatos aplicables"), None);
+        assert_eq!(s("10.7 Realizar compilación"), Some("10.7".into()));
         assert_eq!(clave_only("300.-"), Some("300".into()));
         assert_eq!(clave_only("101."), Some("101".into()));
         assert_eq!(clave_only("texto"), None);

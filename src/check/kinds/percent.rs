@@ -70,7 +70,7 @@ fn default_cells() -> Vec<String> {
 }
 
 /// Half a unit of the last decimal shown, as a fraction: `"23%"` → 0.005, `"23.08%"` → 0.00005.
-fn display_tolerance(raw: &CellValue) -> f64 {
+pub fn display_tolerance(raw: &CellValue) -> f64 {
     let decimals = match raw {
         CellValue::PercentNumber(_, d) => *d as i32,
         CellValue::Text(t) => {
@@ -118,6 +118,19 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 };
                 let Some(avance) = avance else { continue };
                 let expected = avance / meta;
+                // When the written AVANCE is itself a rounded display of the computed one
+                // (47% for 47.25%), a relativo computed from the unrounded value is right too.
+                let mut accepted = vec![expected];
+                if let (Some(a), Some(c)) = (&m.avance_absoluto, &ctx.cutoff) {
+                    if let Some((alts, _, _)) = expected_avance(m, c.quarter) {
+                        let tol = display_tolerance(&a.raw).max(1e-9);
+                        for alt in alts {
+                            if (alt - avance).abs() <= tol {
+                                accepted.push(alt / meta);
+                            }
+                        }
+                    }
+                }
                 let show = |v: f64| if pct_meta { pct(v) } else { num(v) };
                 let fix = Some(Fix {
                     cell: rel.cell,
@@ -126,7 +139,7 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 match (p.on, rel.quantity) {
                     (On::Mismatch, Quantity::Percent(v) | Quantity::Number(v)) => {
                         let tol = display_tolerance(&rel.raw) + p.min_tolerance;
-                        if (v - expected).abs() > tol {
+                        if accepted.iter().all(|e| (v - e).abs() > tol) {
                             let mut f = Finding::on(sheet, Some(rel.cell))
                                 .meta(m.clave_str())
                                 .arg("relativo", pct(v))

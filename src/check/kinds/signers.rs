@@ -147,7 +147,15 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
         for f in group {
             for s in &f.signers {
                 if s.role.key() == role_key && s.key.is_some() {
-                    by_scope.entry(scope.key(f)).or_default().push((f, s));
+                    // Other roles (COORDINADOR ADMINISTRATIVO...) are compared with the same role.
+                    let role = match &s.role {
+                        Role::Other(text) => other_role_key(text),
+                        _ => String::new(),
+                    };
+                    by_scope
+                        .entry(format!("{}\u{1}{role}", scope.key(f)))
+                        .or_default()
+                        .push((f, s));
                 }
             }
         }
@@ -244,4 +252,15 @@ fn finding(
     .arg("mayoria", major.to_string())
     .arg("n_otras", n.to_string())
     .arg("alcance", scope.spanish())
+}
+
+/// `COORDINADOR ADMINISTRATIVO` and `COORDINACIÓN ADMINISTRATIVA` are the same role line:
+/// words are compared by their first 8 letters.
+fn other_role_key(text: &str) -> String {
+    crate::read::text::fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 2)
+        .map(|w| w.chars().take(8).collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -98,7 +98,16 @@ pub fn expected_avance(m: &Meta, cutoff: u8) -> Option<(Vec<f64>, f64, String)> 
         Some((vec![sum], sum, detail))
     } else {
         let pct = m.meta_anual.quantity.is_percent() || a.iter().any(|n| n.quantity.is_percent());
-        let captured: Vec<f64> = a.iter().filter_map(|n| on_scale(n.quantity, pct)).collect();
+        // A 0 in a quarter where nothing was programmed is a placeholder, not a level.
+        let p = quarters(&m.programado, upto);
+        let captured: Vec<f64> = a
+            .iter()
+            .zip(p)
+            .filter(|(an, pn)| {
+                an.value().is_some_and(|v| v != 0.0) || pn.value().is_some_and(|v| v != 0.0)
+            })
+            .filter_map(|(an, _)| on_scale(an.quantity, pct))
+            .collect();
         let last = *captured.last()?;
         let avg = captured.iter().sum::<f64>() / captured.len() as f64;
         let show = |v: f64| if pct { super::pct(v) } else { num(v) };
@@ -170,17 +179,20 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 let pct = !m.meta_type.is_cumulative()
                     && (m.meta_anual.quantity.is_percent()
                         || m.alcanzado.iter().any(|n| n.quantity.is_percent()));
-                let fix_value = if pct { shown } else { shown };
                 let fix = Some(Fix {
                     cell: avance.cell,
-                    value: FixValue::Number(fix_value),
+                    value: FixValue::Number(shown),
                 });
+                // A percentage is right within the rounding it is displayed with.
+                let tol = if pct {
+                    p.tolerance
+                        .max(super::percent::display_tolerance(&avance.raw))
+                } else {
+                    p.tolerance.max(1e-9)
+                };
                 match (p.on, on_scale(avance.quantity, pct)) {
                     (On::Mismatch, Some(v)) => {
-                        if accepted
-                            .iter()
-                            .all(|a| (a - v).abs() > p.tolerance.max(1e-9))
-                        {
+                        if accepted.iter().all(|a| (a - v).abs() > tol) {
                             let shown_s = if pct { super::pct(shown) } else { num(shown) };
                             let v_s = if pct { super::pct(v) } else { num(v) };
                             let mut f = Finding::on(sheet, Some(avance.cell))
