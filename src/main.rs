@@ -299,8 +299,8 @@ fn main() -> ExitCode {
             println!("Ayuda\n  {}\n", d.help);
             if !d.params.is_empty() {
                 println!("Parámetros ([params.{}] en la política)", d.id);
-                for line in toml::to_string(&d.params).unwrap_or_default().lines() {
-                    println!("  {line}");
+                for (k, v) in &d.params {
+                    println!("  {k} = {}", policy::inline(v));
                 }
             }
             println!("\nDefinida en {}", d.source);

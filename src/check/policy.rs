@@ -493,9 +493,10 @@ pub fn show(eff: &Effective) -> String {
         }
         out.push('\n');
         if !r.def.params.is_empty() {
-            let t = toml::to_string(&r.def.params).unwrap_or_default();
             out.push_str("[rule.params]\n");
-            out.push_str(&t);
+            for (k, v) in &r.def.params {
+                out.push_str(&format!("{k} = {}\n", inline(v)));
+            }
         }
         out.push('\n');
     }
@@ -532,4 +533,21 @@ pub fn show(eff: &Effective) -> String {
 
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
+}
+
+/// A TOML value on one line (nested tables as inline tables).
+pub fn inline(v: &toml::Value) -> String {
+    match v {
+        toml::Value::Table(t) => {
+            let parts: Vec<String> = t
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", inline(v)))
+                .collect();
+            format!("{{ {} }}", parts.join(", "))
+        }
+        toml::Value::Array(a) => {
+            format!("[{}]", a.iter().map(inline).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
 }

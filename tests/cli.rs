@@ -1,0 +1,271 @@
+//! The command line as a user runs it: exit statuses, every output format on the fixtures,
+//! `inspect`, `rules`, `explain`, `policy show`.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn poalint(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_poalint"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CI")
+        .output()
+        .expect("run poalint")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn json(args: &[&str]) -> (Value, i32) {
+    let o = poalint(args);
+    let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));
+    (v, o.status.code().unwrap())
+}
+
+#[test]
+fn lint_json_follows_the_contract() {
+    let (v, code) = json(&["lint", "fixtures", "--format", "json"]);
+    assert_eq!(code, 1, "errors in the fixtures → exit 1");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["policy"], "default");
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 7);
+    for f in files {
+        assert_eq!(f["status"], "ok", "{f}");
+        assert!(f["sheets"].as_u64().unwrap() >= 5);
+    }
+    let diags = v["diagnostics"].as_array().unwrap();
+    for d in diags {
+        for k in [
+            "rule", "kind", "severity", "file", "sheet", "cell", "row", "meta", "message", "help",
+        ] {
+            assert!(d.get(k).is_some(), "{k} missing in {d}");
+        }
+        let kinds = [
+            "read",
+            "layout",
+            "header",
+            "sum",
+            "percent",
+            "observaciones",
+            "signers",
+            "clave",
+            "periodo",
+        ];
+        assert!(kinds.contains(&d["kind"].as_str().unwrap()));
+        if let (Some(cell), Some(row)) = (d["cell"].as_str(), d["row"].as_u64()) {
+            assert!(cell.ends_with(&row.to_string()), "{d}");
+        }
+    }
+    // The fix of a computed value: IMACUM 202 N24 (AVANCE 19600, A add up to 20100).
+    let fix = diags
+        .iter()
+        .find(|d| d["file"] == "fixtures/60-IMACUM-4T2020.xlsx" && d["rule"] == "avance-absoluto")
+        .unwrap();
+    assert_eq!(fix["sheet"], "202");
+    assert_eq!(fix["fix"]["cell"], "N24");
+    assert_eq!(fix["fix"]["value"], 20100.0);
+    let s = &v["summary"];
+    assert_eq!(s["files"], 7);
+    assert_eq!(
+        s["errors"].as_u64().unwrap(),
+        diags.iter().filter(|d| d["severity"] == "error").count() as u64
+    );
+}
+
+#[test]
+fn exit_status_zero_one_two() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder with no workbooks: nothing wrong.
+    let o = poalint(&["lint", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    // Warnings only, with and without --deny-warnings: a title year mismatch is a warning.
+    let o = poalint(&["lint", "fixtures/58-COTUCO-3T2024.xlsx", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    // Bad arguments and a bad policy: 2.
+    assert_eq!(poalint(&["lint"]).status.code(), Some(2));
+    let bad = dir.path().join("p.toml");
+    std::fs::write(&bad, "[rules]\ndisable = [\"no-such-rule\"]\n").unwrap();
+    let o = poalint(&["lint", "fixtures", "--policy", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no-such-rule") && err.contains("p.toml"),
+        "{err}"
+    );
+    // --deny-warnings turns a warnings-only run into 1.
+    let pol = dir.path().join("warn.toml");
+    std::fs::write(&pol, "[rules]\ndisable = [\"suma-programado\", \"avance-absoluto\", \"acumulado-relativo\", \"rol-duplicado\", \"firmante-distinto\", \"firmante-faltante\", \"clave-repetida\", \"clave-faltante\", \"porcentaje-fuera-de-rango\", \"fecha-faltante\"]\n").unwrap();
+    let p = pol.to_str().unwrap();
+    let o = poalint(&[
+        "lint",
+        "fixtures/58-COTUCO-3T2024.xlsx",
+        "--policy",
+        p,
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = poalint(&[
+        "lint",
+        "fixtures/58-COTUCO-3T2024.xlsx",
+        "--policy",
+        p,
+        "-q",
+        "--deny-warnings",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn human_output_points_at_the_cell_and_draws_the_row() {
+    let o = poalint(&["lint", "fixtures/60-IMACUM-4T2020.xlsx", "--no-color"]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("fixtures/60-IMACUM-4T2020.xlsx › 202 › N24"),
+        "{out}"
+    );
+    assert!(out.contains("avance-absoluto"));
+    assert!(
+        out.contains("El AVANCE ABSOLUTO (19600) no coincide con lo alcanzado al corte (20100"),
+        "{out}"
+    );
+    assert!(
+        out.contains("META ANUAL") && out.contains("AVANCE"),
+        "row table drawn"
+    );
+    assert!(out.contains("valor sugerido para N24: 20100"));
+    assert!(out.contains("Total: 1 archivo"), "{out}");
+    assert!(!out.contains('\u{1b}'), "no escape codes when piped");
+    assert!(
+        o.stderr.iter().all(|b| *b != 0x1b),
+        "no progress bar escape codes when piped"
+    );
+    let q = stdout(&poalint(&[
+        "lint",
+        "fixtures/60-IMACUM-4T2020.xlsx",
+        "--quiet",
+    ]));
+    assert!(!q.contains("›") && q.contains("Total:"), "{q}");
+    let st = stdout(&poalint(&["lint", "fixtures", "--statistics", "--quiet"]));
+    assert!(
+        st.contains("Hallazgos por regla") && st.contains("suma-programado"),
+        "{st}"
+    );
+}
+
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let (v, _) = json(&["lint", "fixtures", "--format", "sarif"]);
+    let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &v["runs"][0];
+    assert!(run["tool"]["driver"]["rules"].as_array().unwrap().len() >= 15);
+    let r = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "avance-absoluto"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    == "fixtures/60-IMACUM-4T2020.xlsx"
+        })
+        .unwrap();
+    assert_eq!(
+        r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        24
+    );
+    assert_eq!(
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "202!N24"
+    );
+}
+
+#[test]
+fn github_and_csv_formats() {
+    let gh = stdout(&poalint(&[
+        "lint",
+        "fixtures/60-IMACUM-4T2020.xlsx",
+        "--format",
+        "github",
+    ]));
+    assert!(gh.lines().any(|l| l.starts_with("::error file=fixtures/60-IMACUM-4T2020.xlsx,line=24,col=14,title=avance-absoluto (202 › N24)::")), "{gh}");
+    assert!(gh.lines().all(|l| l.starts_with("::")));
+    let o = poalint(&["lint", "fixtures/60-IMACUM-4T2020.xlsx", "--format", "csv"]);
+    let csv = String::from_utf8(o.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "UTF-8 BOM for Excel");
+    assert!(csv.contains("archivo,hoja,celda,fila,meta,regla"));
+    assert!(csv.contains("fixtures/60-IMACUM-4T2020.xlsx,202,N24,24,9,avance-absoluto,sum,error"));
+    assert_eq!(
+        poalint::report::csv::field("=HYPERLINK(\"x\")"),
+        "\"'=HYPERLINK(\"\"x\"\")\""
+    );
+    assert_eq!(poalint::report::csv::field("-1"), "'-1");
+    assert_eq!(poalint::report::csv::field("@SUM(A1)"), "'@SUM(A1)");
+    assert_eq!(poalint::report::csv::field("+5"), "'+5");
+}
+
+#[test]
+fn output_file_and_inspect() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("informe.json");
+    let o = poalint(&[
+        "lint",
+        "fixtures/58-COTUCO-3T2024.xlsx",
+        "--format",
+        "json",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.stdout.is_empty());
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v["files"][0]["sheets"], 5);
+    let i = stdout(&poalint(&["inspect", "fixtures/064-IMIP-1T2024.xlsx"]));
+    assert!(
+        i.contains("FECHA: 31 DE MARZO 2024 [A28] → 2024-03-31 (trimestre de corte: 1)"),
+        "{i}"
+    );
+    assert!(i.contains("META ANUAL 10 [D33]"));
+    let (j, code) = json(&[
+        "inspect",
+        "fixtures/60-IMACUM-4T2020.ods",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(j["workbook"]["format"], "ods");
+    assert_eq!(j["workbook"]["sheets"].as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn rules_explain_and_policy_show() {
+    let r = stdout(&poalint(&["rules", "--policy", "mexicali"]));
+    assert!(
+        r.contains("observaciones-faltantes") && r.contains("error"),
+        "{r}"
+    );
+    let e = stdout(&poalint(&["explain", "suma-programado"]));
+    assert!(e.contains("Qué detecta") && e.contains("Por qué importa") && e.contains("Ejemplo"));
+    let o = poalint(&["explain", "no-existe"]);
+    assert_eq!(o.status.code(), Some(2));
+    let p = stdout(&poalint(&["policy", "show", "--policy", "mexicali"]));
+    // In the repository the policies on disk override the built-in ones.
+    let layers = p.lines().find(|l| l.starts_with("# Capas")).unwrap();
+    assert!(
+        layers.contains("default") && layers.contains("→") && layers.ends_with("mexicali.toml"),
+        "{p}"
+    );
+    let parsed: toml::Table = toml::from_str(&p).expect("policy show prints TOML");
+    assert!(parsed.contains_key("rule"));
+    assert!(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("policies/default.toml")
+            .exists()
+    );
+}

@@ -1,0 +1,221 @@
+//! Policies: a severity change, a disabled rule, a wider observaciones band, a label alias,
+//! exceptions with a reason, `extends`, and errors that point into the TOML file.
+
+mod common;
+use common::*;
+use poalint::check::Severity;
+use poalint::check::policy::{self, Source};
+use std::path::Path;
+
+/// A capture with one meta at 75 % and one at 25 % of schedule, no OBSERVACIONES.
+fn off_schedule(dir: &Path) -> std::path::PathBuf {
+    let mut s = Sheet::new("001", "001", 2);
+    let mut r75 = Row::ok("101.- TRES CUARTOS", 2);
+    r75.p = [N(2.0), N(2.0), N(0.0), N(0.0)];
+    r75.a = [N(2.0), N(1.0), Blank, Blank];
+    r75.avance = N(3.0);
+    r75.relativo = Pct(0.75);
+    let mut r25 = r75.clone();
+    r25.desc = "102.- UN CUARTO".into();
+    r25.a = [N(1.0), N(0.0), Blank, Blank];
+    r25.avance = N(1.0);
+    r25.relativo = Pct(0.25);
+    s.rows.extend([r75, r25]);
+    let p = dir.join("captura.xlsx");
+    write_workbook(&p, &[s]);
+    p
+}
+
+fn write_policy(dir: &Path, text: &str) -> std::path::PathBuf {
+    let p = dir.join("politica.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn mexicali_raises_observaciones_to_error_and_extends_default() {
+    let d = tempfile::tempdir().unwrap();
+    let cap = off_schedule(d.path());
+    let def = lint_with(&builtin_policy("default"), &[cap.clone()]);
+    let mx = lint_with(&builtin_policy("mexicali"), &[cap]);
+    let sev = |r: &poalint::run::RunResult| -> Vec<Severity> {
+        of(&r.diagnostics, "observaciones-faltantes")
+            .iter()
+            .map(|d| d.severity)
+            .collect()
+    };
+    assert_eq!(sev(&def), [Severity::Warning, Severity::Warning]);
+    assert_eq!(sev(&mx), [Severity::Error, Severity::Error]);
+    let eff = builtin_policy("mexicali");
+    assert_eq!(eff.chain.len(), 2, "{:?}", eff.chain);
+    assert!(eff.rule("firmante-variante").unwrap().enabled);
+}
+
+#[test]
+fn disable_severity_band_and_extends_from_a_file() {
+    let d = tempfile::tempdir().unwrap();
+    let cap = off_schedule(d.path());
+    let p = write_policy(
+        d.path(),
+        r#"
+extends = "default"
+[rules]
+disable = ["acumulado-relativo"]
+[severity]
+"suma-programado" = "info"
+[params.observaciones-faltantes]
+band = [0.7, 1.3]
+"#,
+    );
+    let eff = policy_file(&p).unwrap();
+    assert!(!eff.rule("acumulado-relativo").unwrap().enabled);
+    assert_eq!(
+        eff.rule("suma-programado").unwrap().def.severity,
+        Severity::Info
+    );
+    let r = lint_with(&eff, &[cap]);
+    // ΣP = 4 ≠ 4? both metas program 2+2 = 4 = META ANUAL 4: no sum finding; the band keeps 75 %.
+    let obs: Vec<_> = of(&r.diagnostics, "observaciones-faltantes")
+        .iter()
+        .map(|d| d.meta.clone().unwrap())
+        .collect();
+    assert_eq!(obs, ["102"], "{:#?}", r.diagnostics);
+    // The same capture with a wrong relativo is not reported once the rule is off.
+    assert!(of(&r.diagnostics, "acumulado-relativo").is_empty());
+}
+
+#[test]
+fn severity_override_applies_to_findings() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = Sheet::new("001", "001", 1);
+    s.rows[0].p = [N(1.0), N(1.0), N(1.0), N(2.0)];
+    let cap = d.path().join("c.xlsx");
+    write_workbook(&cap, &[s]);
+    let p = write_policy(d.path(), "[severity]\n\"suma-programado\" = \"warning\"\n");
+    let r = lint_with(&policy_file(&p).unwrap(), &[cap]);
+    let f = of(&r.diagnostics, "suma-programado");
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].severity, Severity::Warning);
+}
+
+#[test]
+fn label_alias_teaches_an_ayuntamiento_spelling() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = Sheet::new("001", "001", 1);
+    s.desc_label = "ACTIVIDADES PROGRAMADAS".into();
+    s.ue_label = "DEPTO. EJECUTOR".into();
+    let cap = d.path().join("c.xlsx");
+    write_workbook(&cap, &[s]);
+    let plain = lint_with(&builtin_policy("default"), &[cap.clone()]);
+    assert_eq!(plain.files[0].metas, 0);
+    assert!(!of(&plain.diagnostics, "hoja-sin-tabla").is_empty());
+    let p = write_policy(
+        d.path(),
+        "[labels]\ndescripcion = [\"Actividades programadas\"]\nunidad_ejecutora = [\"DEPTO EJECUTOR\"]\n",
+    );
+    let eff = policy_file(&p).unwrap();
+    let r = lint_with(&eff, &[cap.clone()]);
+    assert_eq!(r.files[0].metas, 1);
+    assert!(of(&r.diagnostics, "hoja-sin-tabla").is_empty());
+    let wb = match poalint::read::read_path(&cap, "c.xlsx", &eff.labels) {
+        poalint::read::FileRead::Ok { workbook, .. } => workbook,
+        _ => panic!(),
+    };
+    assert_eq!(wb.sheets[0].header.unidad_ejecutora.code_str(), Some("001"));
+}
+
+#[test]
+fn exceptions_accept_a_finding_and_stale_ones_are_reported() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = Sheet::new("001", "001", 1);
+    s.rows[0].p = [N(1.0), N(1.0), N(1.0), N(2.0)];
+    let cap = d.path().join("064-IMIP.xlsx");
+    write_workbook(&cap, &[s]);
+    let p = write_policy(
+        d.path(),
+        r#"
+[[excepcion]]
+file = "064-*.xlsx"
+sheet = "001"
+meta = "100"
+rule = "suma-programado"
+motivo = "Meta reprogramada por acuerdo de Cabildo"
+
+[[excepcion]]
+file = "999-*.xlsx"
+rule = "clave-faltante"
+motivo = "Ya no aplica"
+"#,
+    );
+    let r = lint_with(&policy_file(&p).unwrap(), &[cap]);
+    assert!(of(&r.diagnostics, "suma-programado").is_empty());
+    assert_eq!(r.accepted, 1);
+    assert_eq!(r.unused_exceptions.len(), 1);
+    assert_eq!(r.unused_exceptions[0].file, "999-*.xlsx");
+}
+
+#[test]
+fn bad_policies_point_into_the_file() {
+    let d = tempfile::tempdir().unwrap();
+    for (text, needle) in [
+        (
+            "[rules]\ndisable = [\"suma-programada\"]\n",
+            "suma-programado",
+        ),
+        ("unknown_key = 1\n", "unknown"),
+        ("[severity]\n\"suma-programado\" = 3\n", "3"),
+        (
+            "[params.observaciones-faltantes]\nbanda = [0.9, 1.1]\n",
+            "banda",
+        ),
+        (
+            "[[excepcion]]\nfile = \"a.xlsx\"\nrule = \"suma-programado\"\nmotivo = \"\"\n",
+            "motivo",
+        ),
+        ("extends = \"no-existe\"\n", "no-existe"),
+    ] {
+        let p = write_policy(d.path(), text);
+        let err = policy_file(&p).expect_err(text);
+        let all = format!("{} {:?} {:?}", err.reason, err.help, err.span);
+        assert!(err.span.is_some(), "{text}: no span in {all}");
+        let spanned = &text[err.span.unwrap().offset()..];
+        assert!(
+            all.contains(needle) || spanned.starts_with(needle) || spanned.contains(needle),
+            "{text}: {all}"
+        );
+    }
+    // A misspelt id gets a suggestion.
+    let p = write_policy(d.path(), "[rules]\ndisable = [\"suma-programada\"]\n");
+    let err = policy_file(&p).unwrap_err();
+    assert!(err.help.unwrap_or_default().contains("suma-programado"));
+}
+
+#[test]
+fn poalint_toml_in_the_linted_folder_or_a_parent_is_found() {
+    let d = tempfile::tempdir().unwrap();
+    let sub = d.path().join("capturas/2024");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(d.path().join("poalint.toml"), "extends = \"mexicali\"\n").unwrap();
+    match policy::choose(None, &[sub]).unwrap() {
+        Source::File(p) => assert!(p.ends_with("poalint.toml")),
+        other => panic!("{other:?}"),
+    }
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        policy::choose(None, &[empty.path().to_path_buf()]).unwrap(),
+        Source::Builtin("default")
+    ));
+    assert!(policy::choose(Some("no-existe"), &[]).is_err());
+}
+
+#[test]
+fn the_shipped_template_and_policies_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for f in [
+        "poalint.template.toml",
+        "policies/default.toml",
+        "policies/mexicali.toml",
+    ] {
+        policy_file(&root.join(f)).unwrap_or_else(|e| panic!("{f}: {} {:?}", e.reason, e.span));
+    }
+}
