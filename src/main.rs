@@ -105,6 +105,11 @@ enum Command {
         #[command(subcommand)]
         action: PolicyAction,
     },
+    /// Imprime el script de autocompletado para un shell (bash, zsh, fish, powershell, elvish).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -304,6 +309,16 @@ fn main() -> ExitCode {
                 }
             }
             println!("\nDefinida en {}", d.source);
+            ExitCode::SUCCESS
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "poalint",
+                &mut std::io::stdout(),
+            );
             ExitCode::SUCCESS
         }
         Command::Policy {

@@ -269,3 +269,16 @@ fn rules_explain_and_policy_show() {
             .exists()
     );
 }
+
+#[test]
+fn version_help_and_completions() {
+    let v = stdout(&poalint(&["--version"]));
+    assert!(v.starts_with("poalint "), "{v}");
+    let h = stdout(&poalint(&["--help"]));
+    assert!(
+        h.contains("Ejemplos:") && h.contains("poalint lint capturas/"),
+        "{h}"
+    );
+    let c = stdout(&poalint(&["completions", "bash"]));
+    assert!(c.contains("_poalint") && c.contains("lint"), "{c}");
+}

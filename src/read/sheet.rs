@@ -104,10 +104,13 @@ fn field_title(f: Field) -> &'static str {
 }
 
 fn is_p(sq: &str) -> bool {
-    matches!(sq, "P" | "PROG" | "PROGRAMADO")
+    matches!(sq, "P" | "PROG" | "PROGR" | "PROGRAMADO" | "PROGRAMADA")
 }
 fn is_a(sq: &str) -> bool {
-    matches!(sq, "A" | "ALC" | "ALCANZADO" | "R" | "REAL")
+    matches!(
+        sq,
+        "A" | "ALC" | "ALCANZADO" | "ALCANZADA" | "R" | "REAL" | "REALIZADO" | "LOGRADO"
+    )
 }
 
 fn quarter_of_label(sq: &str) -> Option<usize> {
