@@ -195,6 +195,7 @@ fn main() -> ExitCode {
                 exclude,
                 jobs,
                 keep_workbooks: fix_dir.is_some(),
+                row_context: format == Format::Human && !quiet,
             };
             let progress = poalint::report::progress::Progress::new(quiet);
             let result = match poalint::run::lint(&eff, &opts, &|d, t| progress.tick(d, t)) {

@@ -22,6 +22,8 @@ pub struct Options {
     pub jobs: usize,
     /// Keep the workbooks in memory for the fix-up writer.
     pub keep_workbooks: bool,
+    /// Draw each finding's meta row (human output).
+    pub row_context: bool,
 }
 
 /// One file's line in the report.
@@ -91,7 +93,10 @@ pub fn lint(
     exclude.extend(opts.exclude.iter().cloned());
     let filters = Filters::new(&include, &exclude)?;
     let (files, walk_problems) = discover(&opts.paths, &filters);
-    let engine = Engine { policy };
+    let engine = Engine {
+        policy,
+        row_context: opts.row_context,
+    };
     let total = files.len();
     let done = AtomicUsize::new(0);
     let labels = &policy.labels;

@@ -43,6 +43,9 @@ pub struct FileReport {
 
 pub struct Engine<'a> {
     pub policy: &'a Effective,
+    /// Attach each finding's meta row ([`RowContext`](super::RowContext)) for the human output.
+    /// Off for machine formats: at the scale of a state it is most of a report's memory.
+    pub row_context: bool,
 }
 
 fn rule_diag(rule: &RuleDef, file: &str, f: Finding) -> Diagnostic {
@@ -206,7 +209,9 @@ impl<'a> Engine<'a> {
                 diags.push(rule_diag(rule, path, f));
             }
         }
-        attach_context(&mut diags, &wb);
+        if self.row_context {
+            attach_context(&mut diags, &wb);
+        }
         let status = if wb.sheets.is_empty() {
             FileStatus::NotCapture
         } else {
