@@ -224,7 +224,11 @@ fn main() -> ExitCode {
                 eprint!("{}", report::human::summary(&result));
             }
             if let Some(dir) = &fix_dir {
-                match poalint::fix::write_all(dir, &result, force) {
+                match poalint::fix::write_all_with(
+                    dir,
+                    &result,
+                    &poalint::fix::Options::new(force, &eff),
+                ) {
                     Ok(summary) => eprintln!("{summary}"),
                     Err(e) => return fail(e),
                 }

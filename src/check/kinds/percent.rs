@@ -132,9 +132,21 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                     }
                 }
                 let show = |v: f64| if pct_meta { pct(v) } else { num(v) };
+                // The value the fix-up workbook writes uses the corrected AVANCE when the written
+                // one is itself wrong (reported by avance-absoluto).
+                let corrected = match (&m.avance_absoluto, &ctx.cutoff) {
+                    (Some(_), Some(c)) => expected_avance(m, c.quarter)
+                        .filter(|(alts, _, _)| {
+                            accepted.len() == 1 && alts.iter().all(|a| (a - avance).abs() > 1e-9)
+                        })
+                        .map(|(_, shown, _)| shown / meta),
+                    _ => None,
+                };
                 let fix = Some(Fix {
                     cell: rel.cell,
-                    value: FixValue::Number((expected * 10000.0).round() / 10000.0),
+                    value: FixValue::Number(
+                        (corrected.unwrap_or(expected) * 10000.0).round() / 10000.0,
+                    ),
                 });
                 match (p.on, rel.quantity) {
                     (On::Mismatch, Quantity::Percent(v) | Quantity::Number(v)) => {

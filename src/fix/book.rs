@@ -1,0 +1,253 @@
+//! The fix-up workbook of one dependencia: `Diagnósticos` first, then every capture sheet
+//! rebuilt with its corrections and marks.
+
+use super::sheet::{self, fix_is_percent};
+use super::style;
+use crate::check::{Diagnostic, FixValue};
+use crate::model::Workbook;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Url, Workbook as XlsxBook, XlsxError};
+use std::collections::BTreeSet;
+
+/// Name of the first sheet of every fix-up workbook.
+pub const DIAGNOSTICOS: &str = "Diagnósticos";
+
+/// Column titles of `Diagnósticos`.
+pub const COLUMNS: [&str; 8] = [
+    "hoja",
+    "celda",
+    "regla",
+    "tipo",
+    "severidad",
+    "mensaje",
+    "ayuda",
+    "valor sugerido",
+];
+
+const MESSAGE_WIDTH: f64 = 70.0;
+const HELP_WIDTH: f64 = 50.0;
+
+const INVALID_SHEET_CHARS: [char; 7] = ['[', ']', ':', '*', '?', '/', '\\'];
+
+/// Output sheet names for the capture sheets: the input names, made valid and unique (they
+/// already are for workbooks Excel wrote).
+pub fn sheet_names(wb: &Workbook) -> Vec<String> {
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    used.insert(DIAGNOSTICOS.to_lowercase());
+    let mut out = Vec::new();
+    for s in &wb.sheets {
+        let mut base: String = s
+            .name
+            .chars()
+            .map(|c| {
+                if INVALID_SHEET_CHARS.contains(&c) {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        base = base.trim_matches('\'').to_string();
+        if base.trim().is_empty() {
+            base = format!("Hoja{}", s.index + 1);
+        }
+        let base: String = base.chars().take(31).collect();
+        let mut name = base.clone();
+        let mut n = 2;
+        while used.contains(&name.to_lowercase()) {
+            let suffix = format!(" ({n})");
+            let keep = 31 - suffix.chars().count();
+            name = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
+            n += 1;
+        }
+        used.insert(name.to_lowercase());
+        out.push(name);
+    }
+    out
+}
+
+/// `internal:'Hoja'!D14`
+pub fn internal_link(sheet: &str, a1: &str) -> String {
+    format!("internal:'{}'!{}", sheet.replace('\'', "''"), a1)
+}
+
+pub fn properties(title: &str, created: &ExcelDateTime) -> DocProperties {
+    DocProperties::new()
+        .set_title(title)
+        .set_author("poalint")
+        .set_comment("Generado por poalint")
+        .set_creation_datetime(created)
+}
+
+/// Builds the fix-up workbook of `wb` in memory. `diags` are the file's diagnostics in report
+/// order.
+pub fn build(
+    wb: &Workbook,
+    diags: &[&Diagnostic],
+    created: &ExcelDateTime,
+) -> Result<Vec<u8>, XlsxError> {
+    let names = sheet_names(wb);
+    let mut book = XlsxBook::new();
+    let file_name = std::path::Path::new(&wb.path)
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| wb.path.clone());
+    book.set_properties(&properties(
+        &format!("Correcciones de {file_name}"),
+        created,
+    ));
+
+    // Diagnósticos.
+    {
+        let ws = book.add_worksheet();
+        ws.set_name(DIAGNOSTICOS)?;
+        let head = style::table_header();
+        for (i, c) in COLUMNS.iter().enumerate() {
+            ws.write_string_with_format(0, i as u16, *c, &head)?;
+        }
+        let cell_f = style::list_cell();
+        let wrap_f = style::list_wrap();
+        let link_f = style::list_link();
+        for (i, d) in diags.iter().enumerate() {
+            let r = i as u32 + 1;
+            let sheet_pos = d
+                .sheet
+                .as_ref()
+                .and_then(|n| wb.sheets.iter().position(|s| &s.name == n));
+            let hoja = d.sheet.clone().unwrap_or_else(|| "(libro)".into());
+            ws.write_string_with_format(r, 0, &hoja, &cell_f)?;
+            let cell = d.cell.filter(|c| sheet::valid(*c));
+            match (sheet_pos, cell) {
+                (Some(p), Some(c)) => {
+                    let url = Url::new(internal_link(&names[p], &c.a1())).set_text(c.a1());
+                    ws.write_url_with_format(r, 1, url, &link_f)?;
+                }
+                (Some(p), None) => {
+                    let url = Url::new(internal_link(&names[p], "A1")).set_text("—");
+                    ws.write_url_with_format(r, 1, url, &link_f)?;
+                }
+                (None, Some(c)) => {
+                    ws.write_string_with_format(r, 1, c.a1(), &cell_f)?;
+                }
+                (None, None) => {
+                    ws.write_string_with_format(r, 1, "—", &cell_f)?;
+                }
+            }
+            ws.write_string_with_format(r, 2, &d.rule, &cell_f)?;
+            ws.write_string_with_format(r, 3, d.kind.as_str(), &cell_f)?;
+            ws.write_string_with_format(
+                r,
+                4,
+                d.severity.spanish(),
+                &style::list_filled(style::fill(d.severity)),
+            )?;
+            ws.write_string_with_format(r, 5, &d.message, &wrap_f)?;
+            ws.write_string_with_format(r, 6, &d.help, &wrap_f)?;
+            let lines = style::text_lines(&d.message, MESSAGE_WIDTH)
+                .max(style::text_lines(&d.help, HELP_WIDTH));
+            if lines > 1 {
+                ws.set_row_height(r, style::row_height(lines.min(12)))?;
+            }
+            match &d.fix {
+                Some(f) => match &f.value {
+                    FixValue::Number(n) => {
+                        let sheet = sheet_pos.map(|p| &wb.sheets[p]);
+                        let fmt = if fix_is_percent(sheet, d, f.cell) {
+                            cell_f.clone().set_num_format(style::FIX_PERCENT_FORMAT)
+                        } else {
+                            cell_f.clone()
+                        };
+                        ws.write_number_with_format(r, 7, *n, &fmt)?;
+                    }
+                    FixValue::Text(t) => {
+                        ws.write_string_with_format(r, 7, t, &cell_f)?;
+                    }
+                },
+                None if d.manual => {
+                    ws.write_string_with_format(r, 7, "corrección manual", &cell_f)?;
+                }
+                None => {
+                    ws.write_string_with_format(r, 7, "—", &cell_f)?;
+                }
+            }
+        }
+        let last = (diags.len() as u32).max(1);
+        ws.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
+        ws.set_freeze_panes(1, 0)?;
+        for (c, w) in [22.0, 8.0, 24.0, 14.0, 12.0, MESSAGE_WIDTH, HELP_WIDTH, 16.0]
+            .iter()
+            .enumerate()
+        {
+            ws.set_column_width(c as u16, *w)?;
+        }
+        ws.set_column_width(9, 58.0)?;
+        // Legend, right of the table.
+        let legend: [(&str, Option<style::Mark>); 6] = [
+            ("Cómo leer las hojas corregidas", None),
+            (
+                "Relleno rojo: error",
+                Some(style::Mark {
+                    severity: Some(crate::check::Severity::Error),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "Relleno ámbar: advertencia",
+                Some(style::Mark {
+                    severity: Some(crate::check::Severity::Warning),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "Relleno azul: aviso",
+                Some(style::Mark {
+                    severity: Some(crate::check::Severity::Info),
+                    ..Default::default()
+                }),
+            ),
+            (
+                "Borde morado discontinuo: corrección manual",
+                Some(style::Mark {
+                    manual: true,
+                    ..Default::default()
+                }),
+            ),
+            (
+                "Negritas: valor corregido por poalint (la nota dice el valor anterior)",
+                Some(style::Mark {
+                    fixed: true,
+                    ..Default::default()
+                }),
+            ),
+        ];
+        for (i, (text, mark)) in legend.iter().enumerate() {
+            let fmt = match mark {
+                None => style::bold(),
+                Some(m) => style::cell_format(style::Role::Body, None, *m),
+            };
+            ws.write_string_with_format(i as u32, 9, *text, &fmt)?;
+        }
+        ws.write_string_with_format(
+            legend.len() as u32 + 1,
+            9,
+            "Cada celda señalada lleva una nota con la regla y el mensaje.",
+            &style::plain(),
+        )?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_active(true);
+    }
+
+    // The capture sheets, rebuilt.
+    for (i, s) in wb.sheets.iter().enumerate() {
+        let mine: Vec<&Diagnostic> = diags
+            .iter()
+            .copied()
+            .filter(|d| d.sheet.as_deref() == Some(s.name.as_str()))
+            .collect();
+        let rebuilt = sheet::rebuild(s, &mine);
+        let ws = book.add_worksheet();
+        ws.set_name(&names[i])?;
+        rebuilt.write(ws)?;
+    }
+    book.save_to_buffer()
+}
