@@ -93,10 +93,7 @@ pub fn lint(
     exclude.extend(opts.exclude.iter().cloned());
     let filters = Filters::new(&include, &exclude)?;
     let (files, walk_problems) = discover(&opts.paths, &filters);
-    let engine = Engine {
-        policy,
-        row_context: opts.row_context,
-    };
+    let engine = Engine::new(policy, opts.row_context);
     let total = files.len();
     let done = AtomicUsize::new(0);
     let labels = &policy.labels;

@@ -46,6 +46,8 @@ pub struct Engine<'a> {
     /// Attach each finding's meta row ([`RowContext`](super::RowContext)) for the human output.
     /// Off for machine formats: at the scale of a state it is most of a report's memory.
     pub row_context: bool,
+    /// The enabled rules with their parameters parsed once, and their scope when grouped.
+    rules: Vec<(&'a RuleDef, kinds::Compiled, Option<super::facts::Scope>)>,
 }
 
 fn rule_diag(rule: &RuleDef, file: &str, f: Finding) -> Diagnostic {
@@ -104,6 +106,22 @@ pub fn cutoffs(wb: &Workbook) -> Vec<Option<Cutoff>> {
 }
 
 impl<'a> Engine<'a> {
+    pub fn new(policy: &'a Effective, row_context: bool) -> Engine<'a> {
+        let rules = policy
+            .enabled()
+            .map(|r| {
+                let c = kinds::Compiled::of(r);
+                let scope = c.group_scope();
+                (r, c, scope)
+            })
+            .collect();
+        Engine {
+            policy,
+            row_context,
+            rules,
+        }
+    }
+
     fn rule(&self, id: &str) -> Option<&RuleDef> {
         self.policy.rule(id).filter(|r| r.enabled).map(|r| &r.def)
     }
@@ -187,25 +205,25 @@ impl<'a> Engine<'a> {
                 sheet,
                 cutoff: cut[i].clone(),
             };
-            for rule in self.policy.enabled() {
-                if kinds::group_scope(rule).is_some() {
+            for (rule, compiled, scope) in &self.rules {
+                if scope.is_some() {
                     continue;
                 }
-                for f in kinds::run_sheet(rule, &ctx) {
+                for f in compiled.run_sheet(&ctx) {
                     diags.push(rule_diag(rule, path, f));
                 }
             }
         }
         let facts: Vec<SheetFacts> = wb.sheets.iter().map(|s| SheetFacts::of(path, s)).collect();
         let refs: Vec<&SheetFacts> = facts.iter().collect();
-        for rule in self.policy.enabled() {
-            let Some(scope) = kinds::group_scope(rule) else {
+        for (rule, compiled, scope) in &self.rules {
+            let Some(scope) = scope else {
                 continue;
             };
             if !scope.within_workbook() {
                 continue;
             }
-            for f in kinds::run_group(rule, &refs) {
+            for f in compiled.run_group(&refs) {
                 diags.push(rule_diag(rule, path, f));
             }
         }
@@ -231,16 +249,16 @@ impl<'a> Engine<'a> {
 
     /// Whether any enabled rule compares sheets across files.
     pub fn needs_cross_file(&self) -> bool {
-        self.policy
-            .enabled()
-            .any(|r| kinds::group_scope(r).is_some_and(|s| !s.within_workbook()))
+        self.rules
+            .iter()
+            .any(|(_, _, s)| s.is_some_and(|s| !s.within_workbook()))
     }
 
     /// Rules whose scope spans files (a ramo split over several files, the whole run).
     pub fn check_cross_file(&self, facts: &[&SheetFacts]) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for rule in self.policy.enabled() {
-            let Some(scope) = kinds::group_scope(rule) else {
+        for (rule, compiled, scope) in &self.rules {
+            let Some(scope) = *scope else {
                 continue;
             };
             if scope.within_workbook() {
@@ -252,7 +270,7 @@ impl<'a> Engine<'a> {
                 groups.entry(scope.key(f)).or_default().push(f);
             }
             for g in groups.values() {
-                for f in kinds::run_group(rule, g) {
+                for f in compiled.run_group(g) {
                     out.push(rule_diag(rule, "", f));
                 }
             }

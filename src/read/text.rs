@@ -9,10 +9,7 @@ use unicode_normalization::UnicodeNormalization;
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut space = false;
-    for c in s.nfd() {
-        if unicode_normalization::char::is_combining_mark(c) {
-            continue;
-        }
+    for c in s.chars() {
         if c.is_whitespace() {
             space = true;
             continue;
@@ -21,16 +18,57 @@ pub fn fold(s: &str) -> String {
             out.push(' ');
         }
         space = false;
-        for u in c.to_uppercase() {
-            out.push(u);
-        }
+        push_folded(c, &mut out);
     }
     out
 }
 
+/// Pushes one character upper-cased and without accents. ASCII and the Spanish letters take a
+/// table lookup; anything else goes through Unicode decomposition.
+#[inline]
+fn push_folded(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_uppercase());
+        return;
+    }
+    let base = match c {
+        'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'A',
+        'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
+        'í' | 'ì' | 'î' | 'ï' | 'Í' | 'Ì' | 'Î' | 'Ï' => 'I',
+        'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'Ó' | 'Ò' | 'Ô' | 'Ö' | 'Õ' => 'O',
+        'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
+        'ñ' | 'Ñ' => 'N',
+        'ç' | 'Ç' => 'C',
+        _ => '\0',
+    };
+    if base != '\0' {
+        out.push(base);
+        return;
+    }
+    for d in c.nfd() {
+        if unicode_normalization::char::is_combining_mark(d) {
+            continue;
+        }
+        for u in d.to_uppercase() {
+            out.push(u);
+        }
+    }
+}
+
 /// [`fold`], then only letters and digits: `"P E R I O D O"` → `"PERIODO"`, `"L/A"` → `"LA"`.
 pub fn squash(s: &str) -> String {
-    fold(s).chars().filter(|c| c.is_alphanumeric()).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_alphanumeric() {
+                out.push(c.to_ascii_uppercase());
+            }
+        } else if c.is_alphanumeric() {
+            push_folded(c, &mut out);
+        }
+    }
+    out.retain(|c| c.is_alphanumeric());
+    out
 }
 
 /// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`.
@@ -419,6 +457,8 @@ mod tests {
         assert_eq!(squash("P E R I O D O"), "PERIODO");
         assert_eq!(squash("L/A"), "LA");
         assert_eq!(squash("P.E.R.I.O.D.O"), "PERIODO");
+        assert_eq!(fold("Ñandú Çà ﬁn Ŝ"), "NANDU CA FIN S");
+        assert_eq!(squash("Línea de Acción P.M.D."), "LINEADEACCIONPMD");
     }
 
     #[test]

@@ -96,82 +96,74 @@ pub fn validate_params(kind: Kind, params: &toml::Table) -> Result<(), String> {
     }
 }
 
-/// Runs a per-sheet rule. Rules of grouped checks return nothing here.
-pub fn run_sheet(rule: &RuleDef, ctx: &SheetCtx) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match rule.kind {
-        Kind::Sum => {
-            if let Ok(p) = parse(&rule.params) {
-                sum::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Percent => {
-            if let Ok(p) = parse(&rule.params) {
-                percent::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Observaciones => {
-            if let Ok(p) = parse(&rule.params) {
-                observaciones::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Signers => {
-            if let Ok(p) = parse(&rule.params) {
-                signers::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Header => {
-            if let Ok(p) = parse(&rule.params) {
-                header::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Clave => {
-            if let Ok(p) = parse(&rule.params) {
-                clave::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Periodo => {
-            if let Ok(p) = parse(&rule.params) {
-                periodo::check_sheet(&p, ctx, &mut out)
-            }
-        }
-        Kind::Read | Kind::Layout => {}
-    }
-    out
+/// A rule's parameters parsed once into its kind's typed form (parsing TOML per sheet would
+/// dominate the run at the scale of a state).
+#[derive(Debug, Clone)]
+pub enum Compiled {
+    Sum(sum::Params),
+    Percent(percent::Params),
+    Observaciones(observaciones::Params),
+    Signers(signers::Params),
+    Header(header::Params),
+    Clave(clave::Params),
+    Periodo(periodo::Params),
+    /// `read` / `layout` rules (raised by the engine) or parameters that did not parse.
+    None,
 }
 
-/// The scope of a grouped rule, or `None` for per-sheet rules.
-pub fn group_scope(rule: &RuleDef) -> Option<Scope> {
-    match rule.kind {
-        Kind::Signers => parse::<signers::Params>(&rule.params).ok()?.group_scope(),
-        Kind::Header => parse::<header::Params>(&rule.params).ok()?.group_scope(),
-        Kind::Clave => parse::<clave::Params>(&rule.params).ok()?.group_scope(),
-        _ => None,
+impl Compiled {
+    pub fn of(rule: &RuleDef) -> Compiled {
+        let p = &rule.params;
+        let c = match rule.kind {
+            Kind::Sum => parse(p).map(Compiled::Sum),
+            Kind::Percent => parse(p).map(Compiled::Percent),
+            Kind::Observaciones => parse(p).map(Compiled::Observaciones),
+            Kind::Signers => parse(p).map(Compiled::Signers),
+            Kind::Header => parse(p).map(Compiled::Header),
+            Kind::Clave => parse(p).map(Compiled::Clave),
+            Kind::Periodo => parse(p).map(Compiled::Periodo),
+            Kind::Read | Kind::Layout => Ok(Compiled::None),
+        };
+        c.unwrap_or(Compiled::None)
     }
-}
 
-/// Runs a grouped rule over the sheets of one scope group.
-pub fn run_group(rule: &RuleDef, group: &[&SheetFacts]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    match rule.kind {
-        Kind::Signers => {
-            if let Ok(p) = parse(&rule.params) {
-                signers::check_group(&p, group, &mut out)
-            }
+    /// The scope of a grouped rule, or `None` for per-sheet rules.
+    pub fn group_scope(&self) -> Option<Scope> {
+        match self {
+            Compiled::Signers(p) => p.group_scope(),
+            Compiled::Header(p) => p.group_scope(),
+            Compiled::Clave(p) => p.group_scope(),
+            _ => None,
         }
-        Kind::Header => {
-            if let Ok(p) = parse(&rule.params) {
-                header::check_group(&p, group, &mut out)
-            }
-        }
-        Kind::Clave => {
-            if let Ok(p) = parse(&rule.params) {
-                clave::check_group(&p, group, &mut out)
-            }
-        }
-        _ => {}
     }
-    out
+
+    /// Runs a per-sheet rule. Rules of grouped checks return nothing here.
+    pub fn run_sheet(&self, ctx: &SheetCtx) -> Vec<Finding> {
+        let mut out = Vec::new();
+        match self {
+            Compiled::Sum(p) => sum::check_sheet(p, ctx, &mut out),
+            Compiled::Percent(p) => percent::check_sheet(p, ctx, &mut out),
+            Compiled::Observaciones(p) => observaciones::check_sheet(p, ctx, &mut out),
+            Compiled::Signers(p) => signers::check_sheet(p, ctx, &mut out),
+            Compiled::Header(p) => header::check_sheet(p, ctx, &mut out),
+            Compiled::Clave(p) => clave::check_sheet(p, ctx, &mut out),
+            Compiled::Periodo(p) => periodo::check_sheet(p, ctx, &mut out),
+            Compiled::None => {}
+        }
+        out
+    }
+
+    /// Runs a grouped rule over the sheets of one scope group.
+    pub fn run_group(&self, group: &[&SheetFacts]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        match self {
+            Compiled::Signers(p) => signers::check_group(p, group, &mut out),
+            Compiled::Header(p) => header::check_group(p, group, &mut out),
+            Compiled::Clave(p) => clave::check_group(p, group, &mut out),
+            _ => {}
+        }
+        out
+    }
 }
 
 /// Formats a fraction as a percentage for messages (`0.2308` → `23.08%`).
