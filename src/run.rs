@@ -98,16 +98,21 @@ pub fn lint(
     let done = AtomicUsize::new(0);
     let labels = &policy.labels;
 
+    let cross = engine.needs_cross_file();
     let work = |path: &PathBuf| -> FileReport {
         let shown = display_path(path);
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let read = crate::read::read_path(path, &shown, labels);
             engine.check_file(&shown, read, opts.keep_workbooks)
         }));
-        let report = match r {
+        let mut report = match r {
             Ok(r) => r,
             Err(e) => engine.internal_error(&shown, &panic_message(e)),
         };
+        if !cross {
+            // Nothing compares across files: drop what only such checks need, now.
+            report.facts = Vec::new();
+        }
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         report
     };
@@ -125,7 +130,6 @@ pub fn lint(
     let mut summaries = Vec::new();
     let mut workbooks = Vec::new();
     let mut all_facts: Vec<SheetFacts> = Vec::new();
-    let cross = engine.needs_cross_file();
     for mut r in reports {
         summaries.push(FileSummary {
             file: r.path.clone(),

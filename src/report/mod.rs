@@ -36,6 +36,20 @@ pub struct ReportOptions {
     pub width: Option<usize>,
 }
 
+/// Writes a run in the chosen format (JSON is streamed; the others are small enough to build).
+pub fn write(
+    fmt: Format,
+    run: &RunResult,
+    policy: &Effective,
+    opts: &ReportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match fmt {
+        Format::Json => json::write(run, out),
+        _ => out.write_all(render(fmt, run, policy, opts).as_bytes()),
+    }
+}
+
 /// Renders a run in the chosen format.
 pub fn render(fmt: Format, run: &RunResult, policy: &Effective, opts: &ReportOptions) -> String {
     match fmt {
