@@ -89,7 +89,7 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<PathBuf>, Vec<Walk
             }
             Err(e) => problems.push(WalkProblem {
                 path: p.display().to_string(),
-                message: format!("no se encontró la ruta o no se puede acceder a ella ({e})"),
+                message: format!("no se puede acceder a la ruta: {}", super::io_cause(&e)),
             }),
         }
     }
@@ -105,7 +105,9 @@ fn walk(
     problems: &mut Vec<WalkProblem>,
     seen: &mut HashSet<PathBuf>,
 ) {
-    // Symlink loops: each real folder is walked once.
+    // Symlink loops (`sub/loop -> ..`): each real folder is walked once, so a loop costs
+    // nothing and no file is read twice. A file link that loops on itself fails `metadata`
+    // below (ELOOP) and is reported.
     match std::fs::canonicalize(dir) {
         Ok(real) => {
             if !seen.insert(real) {
@@ -115,7 +117,7 @@ fn walk(
         Err(e) => {
             problems.push(WalkProblem {
                 path: dir.display().to_string(),
-                message: format!("no se puede resolver la carpeta ({e})"),
+                message: format!("no se puede resolver la carpeta: {}", super::io_cause(&e)),
             });
             return;
         }
@@ -125,7 +127,7 @@ fn walk(
         Err(e) => {
             problems.push(WalkProblem {
                 path: dir.display().to_string(),
-                message: format!("no se puede leer la carpeta ({e})"),
+                message: format!("no se puede leer la carpeta: {}", super::io_cause(&e)),
             });
             return;
         }
@@ -143,7 +145,7 @@ fn walk(
                 if has_workbook_extension(&path) {
                     problems.push(WalkProblem {
                         path: path.display().to_string(),
-                        message: format!("no se puede acceder al archivo ({e})"),
+                        message: format!("no se puede acceder al archivo: {}", super::io_cause(&e)),
                     });
                 }
                 continue;

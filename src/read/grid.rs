@@ -2,18 +2,55 @@
 //!
 //! For .xlsx the streaming cell reader gives each cell's cached value and style id in one pass
 //! over the sheet XML (no dense grid, so a forged `<dimension ref="A1:XFD1048576">` costs
-//! nothing), and the style's number format tells a percent-formatted 0.25 from a plain 0.25.
-//! .xls and .ods have no streaming reader in calamine: their ranges are read whole, after the
-//! file-size and zip checks of [`super::sniff`].
+//! nothing: poalint never calls `worksheet_range` on an .xlsx, which would allocate the whole
+//! declared rectangle, calamine issue #693), and the style's number format tells a
+//! percent-formatted 0.25 from a plain 0.25.
+//!
+//! # Limits, and what cannot be bounded
+//!
+//! What poalint keeps of a workbook is bounded here: at most [`MAX_CELLS_PER_SHEET`] cells per
+//! sheet (the rest is cut, with a layout note), [`MAX_CELLS_PER_WORKBOOK`] cells and
+//! [`MAX_TEXT_BYTES`] of cell text per workbook (beyond that the file is refused: a shared
+//! string of megabytes referenced by a million cells would otherwise be copied a million
+//! times). A panic inside calamine on a malformed file is caught here and reported as a
+//! damaged file, so one bad file never stops the run.
+//!
+//! .xls and .ods have no streaming reader in calamine: opening the file parses **every**
+//! sheet into a dense grid (rows × columns between the first and the last non-empty cell,
+//! about 60 bytes a cell with its formula) before poalint sees any cell. That cannot be bounded
+//! from here; [`super::sniff`] instead pre-scans those files and refuses the ones whose grids
+//! would be too big ([`super::sniff::MAX_DENSE_CELLS`], [`super::sniff::MAX_EXPANDED_TEXT`]):
+//! the BIFF records of an .xls (DIMENSIONS, the bounding box of the cells, shared strings
+//! copied into cells) and the repeated rows and columns of an .ods `content.xml`. What remains
+//! unbounded:
+//!
+//! - memory follows the bounding box, not the used cells: a tiny .xls with one cell in A1
+//!   and one in IV65536 needs a 16-million-cell grid and is refused rather than read;
+//! - CPU time: nothing stops a slow but legal file (a 200 MB workbook takes seconds); the
+//!   zip, XML and BIFF parsers are linear, and the pre-scans keep calamine's quadratic spots
+//!   (CONTINUE records) small;
+//! - calamine bugs the pre-scans do not know about: they end as a panic caught here
+//!   ([`ReadProblem::Corrupt`]) or, for an allocation that fails, as an abort of the process
+//!   (Rust cannot catch those), which is why the pre-scans mirror calamine's allocations;
+//!   an endless loop cannot be stopped either (calamine 0.38 loops at the end of a cut .ods
+//!   `content.xml`, which the pre-scan refuses);
+//! - arithmetic that overflows inside calamine (a cell reference `A99999999999`) panics in a
+//!   debug build (caught: a damaged file) and wraps in a release build (the cell lands on
+//!   another row; poalint keeps cells sparse, so it costs no memory).
 
 use super::sniff::ReadProblem;
 use super::text::excel_serial_to_date;
 use crate::model::{CellRef, CellValue, Format};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::io::Cursor;
+use std::panic::AssertUnwindSafe;
 
 /// Cells a sheet may hold before poalint stops reading it (a capture has a few hundred).
 pub const MAX_CELLS_PER_SHEET: usize = 2_000_000;
+/// Cells all the sheets of a workbook may hold together; beyond, the file is refused.
+pub const MAX_CELLS_PER_WORKBOOK: usize = 4_000_000;
+/// Bytes of cell text a workbook may hold; beyond, the file is refused.
+pub const MAX_TEXT_BYTES: usize = 128 * 1024 * 1024;
 
 /// The non-empty cells of one sheet, sorted by row then column.
 #[derive(Debug, Default)]
@@ -72,6 +109,39 @@ impl Grid {
 pub struct LoadedWorkbook {
     pub format: Format,
     pub sheets: Vec<Grid>,
+    /// Sheets that could not be read, or whose name clashes with another's: (name, reason).
+    pub problems: Vec<(String, String)>,
+}
+
+/// What a workbook may still take ([`MAX_CELLS_PER_WORKBOOK`], [`MAX_TEXT_BYTES`]).
+struct Budget {
+    cells: usize,
+    text: usize,
+}
+
+impl Budget {
+    fn new() -> Budget {
+        Budget { cells: 0, text: 0 }
+    }
+
+    fn take(&mut self, value: &CellValue) -> Result<(), ReadProblem> {
+        self.cells += 1;
+        if let CellValue::Text(t) | CellValue::Error(t) = value {
+            self.text += t.len();
+        }
+        if self.cells > MAX_CELLS_PER_WORKBOOK {
+            return Err(ReadProblem::TooLarge(format!(
+                "las hojas del libro tienen más de {MAX_CELLS_PER_WORKBOOK} celdas con datos"
+            )));
+        }
+        if self.text > MAX_TEXT_BYTES {
+            return Err(ReadProblem::TooLarge(format!(
+                "el texto de las celdas excede {} MB (por ejemplo, un texto compartido muy largo repetido en muchas celdas)",
+                MAX_TEXT_BYTES / (1024 * 1024)
+            )));
+        }
+        Ok(())
+    }
 }
 
 fn from_data(d: &Data) -> CellValue {
@@ -139,6 +209,15 @@ fn corrupt(e: impl std::fmt::Display) -> ReadProblem {
     let low = msg.to_lowercase();
     if low.contains("password") || low.contains("encrypt") {
         ReadProblem::Encrypted
+    } else if low.contains("larger than its declared") {
+        ReadProblem::TooLarge(
+            "una parte del ZIP se descomprime a más de los bytes que declara (posible bomba ZIP)"
+                .into(),
+        )
+    } else if low.contains("checksum") {
+        ReadProblem::Corrupt(format!(
+            "una parte del ZIP está dañada: su suma de verificación no coincide ({msg})"
+        ))
     } else if low.contains("eof") || low.contains("unexpected end") || low.contains("invalid zip") {
         ReadProblem::Truncated(msg)
     } else {
@@ -146,8 +225,94 @@ fn corrupt(e: impl std::fmt::Display) -> ReadProblem {
     }
 }
 
+/// Why one sheet of an .xlsx could not be read, in Spanish.
+fn sheet_problem(e: &calamine::XlsxError) -> String {
+    use calamine::XlsxError as E;
+    match e {
+        E::WorksheetNotFound(_) | E::FileNotFound(_) => {
+            "no se pudo leer: su contenido (el XML de la hoja) no está en el archivo".into()
+        }
+        _ if e.to_string().to_lowercase().contains("checksum") => {
+            "no se pudo leer: su contenido está dañado (la suma de verificación del ZIP no coincide)"
+                .into()
+        }
+        E::Xml(_) | E::XmlEof(_) | E::XmlAttr(_) | E::UnexpectedNode(_) => {
+            format!("no se pudo leer: el XML de la hoja está mal formado o cortado ({e})")
+        }
+        _ => match corrupt(e) {
+            ReadProblem::Corrupt(m) => format!("no se pudo leer: su contenido está dañado ({m})"),
+            p => format!("no se pudo leer: {}", p.message()),
+        },
+    }
+}
+
+fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = e.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = e.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "sin mensaje".into()
+    }
+}
+
+/// Sheet names that clash: the same name twice (only the first can be read by name), or
+/// names equal once case, accents and spaces are folded (both are read, but their findings
+/// and exceptions would be confused). Returns, per sheet, `Some(reason)` when it must be
+/// reported and whether it can still be read.
+fn clashes(names: &[String], exact_readable_once: bool) -> Vec<(Option<String>, bool)> {
+    use super::text::fold;
+    let mut out = vec![(None, true); names.len()];
+    for i in 0..names.len() {
+        let exact_earlier = names[..i].contains(&names[i]);
+        let exact_later = names[i + 1..].contains(&names[i]);
+        if exact_earlier {
+            out[i] = (
+                Some(format!(
+                    "el libro tiene otra hoja con exactamente el mismo nombre «{}»; esta hoja no se puede leer por separado. Cambie el nombre de una de las dos",
+                    names[i]
+                )),
+                false,
+            );
+        } else if exact_later && !exact_readable_once {
+            out[i] = (
+                Some(format!(
+                    "el libro tiene otra hoja con exactamente el mismo nombre «{}»; no se sabe cuál de las dos se leería, así que ninguna se revisó. Cambie el nombre de una de las dos",
+                    names[i]
+                )),
+                false,
+            );
+        } else if let Some(j) = names[..i]
+            .iter()
+            .position(|n| *n != names[i] && fold(n) == fold(&names[i]))
+        {
+            out[i] = (
+                Some(format!(
+                    "su nombre «{}» solo se distingue de la hoja «{}» por mayúsculas, acentos o espacios; los hallazgos y las excepciones de las dos hojas se confundirían. Cambie el nombre de una de las dos (la hoja sí se revisó)",
+                    names[i], names[j]
+                )),
+                true,
+            );
+        }
+    }
+    out
+}
+
 /// Loads every worksheet of a workbook already identified by [`super::sniff::sniff`].
+///
+/// A panic inside calamine (a malformed file it does not expect) is caught and reported as
+/// a damaged file.
 pub fn load(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProblem> {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| load_unguarded(bytes, format))) {
+        Ok(r) => r,
+        Err(e) => Err(ReadProblem::Corrupt(format!(
+            "el lector de hojas de cálculo no pudo interpretar su estructura interna ({})",
+            panic_text(e.as_ref())
+        ))),
+    }
+}
+
+fn load_unguarded(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProblem> {
     match format {
         Format::Xlsx => load_xlsx(bytes),
         Format::Xls => {
@@ -171,49 +336,98 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
         .iter()
         .map(|s| (s.name.clone(), s.typ))
         .collect();
+    let names: Vec<String> = meta.iter().map(|(n, _)| n.clone()).collect();
+    // calamine finds a sheet by name: with two sheets of the same name, the first is read.
+    let clash = clashes(&names, true);
     let mut sheets = Vec::new();
+    let mut problems = Vec::new();
+    let mut budget = Budget::new();
     for (index, (name, typ)) in meta.into_iter().enumerate() {
         if typ != SheetType::WorkSheet {
             continue;
         }
-        let mut grid = Grid {
-            name: name.clone(),
-            index,
-            ..Default::default()
-        };
-        let mut reader = wb.worksheet_cells_reader(&name).map_err(corrupt)?;
-        // Which style ids carry a percent number format, computed once per workbook palette.
-        let percent_styles: Vec<Option<u8>> = reader
-            .styles()
-            .iter()
-            .map(|s| {
-                s.number_format
-                    .as_ref()
-                    .and_then(|f| percent_decimals(&f.format_code))
-            })
-            .collect();
-        loop {
-            let next = reader.next_cell_with_style_id().map_err(corrupt)?;
-            let Some((cell, style)) = next else { break };
-            let percent = percent_styles.get(style).copied().flatten();
-            let (row, col) = cell.get_position();
-            let value = from_data_ref(cell.get_value().clone(), percent);
-            if value.is_empty() {
-                continue;
-            }
-            if grid.cells.len() >= MAX_CELLS_PER_SHEET {
-                grid.truncated = true;
-                break;
-            }
-            grid.cells.push((CellRef::new(row, col), value));
+        let (note, readable) = clash[index].clone();
+        if let Some(reason) = note {
+            problems.push((name.clone(), reason));
         }
-        grid.cells.sort_by_key(|(c, _)| (c.row, c.col));
-        sheets.push(grid);
+        if !readable {
+            continue;
+        }
+        match read_xlsx_sheet(&mut wb, &name, index, &mut budget) {
+            Ok(grid) => sheets.push(grid),
+            Err(SheetError::Sheet(reason)) => problems.push((name, reason)),
+            Err(SheetError::File(p)) => return Err(p),
+        }
     }
     Ok(LoadedWorkbook {
         format: Format::Xlsx,
         sheets,
+        problems,
     })
+}
+
+/// A zip bomb (an entry inflating past its declared size) refuses the whole file; any other
+/// error loses only the sheet.
+fn sheet_error(name: &str, e: calamine::XlsxError) -> SheetError {
+    match corrupt(&e) {
+        ReadProblem::TooLarge(_) => SheetError::File(ReadProblem::TooLarge(format!(
+            "el XML de la hoja «{name}» se descomprime a más de los bytes que declara (posible bomba ZIP)"
+        ))),
+        _ => SheetError::Sheet(sheet_problem(&e)),
+    }
+}
+
+enum SheetError {
+    /// Only this sheet is lost.
+    Sheet(String),
+    /// The whole file must be refused.
+    File(ReadProblem),
+}
+
+fn read_xlsx_sheet(
+    wb: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
+    name: &str,
+    index: usize,
+    budget: &mut Budget,
+) -> Result<Grid, SheetError> {
+    let mut grid = Grid {
+        name: name.to_string(),
+        index,
+        ..Default::default()
+    };
+    let mut reader = wb
+        .worksheet_cells_reader(name)
+        .map_err(|e| sheet_error(name, e))?;
+    // Which style ids carry a percent number format, computed once per workbook palette.
+    let percent_styles: Vec<Option<u8>> = reader
+        .styles()
+        .iter()
+        .map(|s| {
+            s.number_format
+                .as_ref()
+                .and_then(|f| percent_decimals(&f.format_code))
+        })
+        .collect();
+    loop {
+        let next = reader
+            .next_cell_with_style_id()
+            .map_err(|e| sheet_error(name, e))?;
+        let Some((cell, style)) = next else { break };
+        let percent = percent_styles.get(style).copied().flatten();
+        let (row, col) = cell.get_position();
+        let value = from_data_ref(cell.get_value().clone(), percent);
+        if value.is_empty() {
+            continue;
+        }
+        if grid.cells.len() >= MAX_CELLS_PER_SHEET {
+            grid.truncated = true;
+            break;
+        }
+        budget.take(&value).map_err(SheetError::File)?;
+        grid.cells.push((CellRef::new(row, col), value));
+    }
+    grid.cells.sort_by_key(|(c, _)| (c.row, c.col));
+    Ok(grid)
 }
 
 fn load_ranges<R>(wb: &mut R, format: Format) -> Result<LoadedWorkbook, ReadProblem>
@@ -226,32 +440,56 @@ where
         .iter()
         .map(|s| (s.name.clone(), s.typ))
         .collect();
+    let names: Vec<String> = meta.iter().map(|(n, _)| n.clone()).collect();
+    // calamine keeps .xls and .ods sheets in a map by name: with two sheets of the same name
+    // one overwrites the other, and which one is unknown.
+    let clash = clashes(&names, false);
     let mut sheets = Vec::new();
+    let mut problems = Vec::new();
+    let mut budget = Budget::new();
     for (index, (name, typ)) in meta.into_iter().enumerate() {
         if typ != SheetType::WorkSheet {
             continue;
         }
-        let range = wb.worksheet_range(&name).map_err(corrupt)?;
+        let (note, readable) = clash[index].clone();
+        if let Some(reason) = note {
+            problems.push((name.clone(), reason));
+        }
+        if !readable {
+            continue;
+        }
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push((name, format!("no se pudo leer: {e}")));
+                continue;
+            }
+        };
         let mut grid = Grid {
             name,
             index,
             ..Default::default()
         };
+        let (start_r, start_c) = range.start().unwrap_or((0, 0));
         for (r, c, v) in range.used_cells() {
             let value = from_data(v);
             if value.is_empty() {
                 continue;
             }
-            let (start_r, start_c) = range.start().unwrap_or((0, 0));
             if grid.cells.len() >= MAX_CELLS_PER_SHEET {
                 grid.truncated = true;
                 break;
             }
+            budget.take(&value)?;
             grid.cells
                 .push((CellRef::new(start_r + r as u32, start_c + c as u32), value));
         }
         grid.cells.sort_by_key(|(c, _)| (c.row, c.col));
         sheets.push(grid);
     }
-    Ok(LoadedWorkbook { format, sheets })
+    Ok(LoadedWorkbook {
+        format,
+        sheets,
+        problems,
+    })
 }

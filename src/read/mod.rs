@@ -7,6 +7,11 @@
 //! - [`sheet`]: one grid → one [`CaptureSheet`](crate::model::CaptureSheet).
 //! - [`text`]: folding, numbers, percentages, dates, claves and names as people type them.
 
+// One file's panic must not end the run (`run::lint` and `grid::load` catch it per file),
+// which needs unwinding.
+#[cfg(panic = "abort")]
+compile_error!("poalint needs panic = \"unwind\": a panic on one file must not stop the run");
+
 pub mod discover;
 pub mod grid;
 pub mod labels;
@@ -17,6 +22,7 @@ pub mod text;
 use crate::model::{CellRef, Workbook};
 use labels::Labels;
 use sniff::ReadProblem;
+use std::io::Read;
 use std::path::Path;
 
 /// Files larger than this are refused before parsing (a capture weighs a few hundred KB).
@@ -40,35 +46,97 @@ pub enum FileRead {
     Failed(ReadProblem),
 }
 
+/// Environment variable that arms [`PANIC_TEST_MARKER`] (tests only).
+#[doc(hidden)]
+pub const PANIC_TEST_ENV: &str = "POALINT_TEST_PANIC";
+/// A file whose name contains this panics while being read when [`PANIC_TEST_ENV`] is `1`:
+/// the hook the tests use to prove a panic on one file does not stop the run.
+#[doc(hidden)]
+pub const PANIC_TEST_MARKER: &str = "__poalint_panic_test__";
+
+/// The cause of an I/O error, in Spanish.
+pub fn io_cause(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    // ELOOP: Linux 40, macOS and the BSDs 62.
+    let eloop = matches!(e.raw_os_error(), Some(40) if cfg!(target_os = "linux"))
+        || matches!(e.raw_os_error(), Some(62) if cfg!(target_os = "macos"))
+        || e.to_string().contains("symbolic links");
+    if eloop {
+        return "es un enlace simbólico circular (apunta a sí mismo o a otro enlace que vuelve a él)"
+            .into();
+    }
+    match e.kind() {
+        K::PermissionDenied => "no hay permiso de lectura".into(),
+        K::NotFound => "no existe (o es un enlace simbólico roto)".into(),
+        K::IsADirectory => "es una carpeta, no un archivo".into(),
+        K::InvalidFilename => "el nombre no es válido en este sistema".into(),
+        _ => format!("error del sistema de archivos ({e})"),
+    }
+}
+
+fn not_regular() -> ReadProblem {
+    // A FIFO or a device would block or never end.
+    ReadProblem::Io("no es un archivo regular (es una tubería, un dispositivo o un socket)".into())
+}
+
 /// Reads one file into a [`Workbook`]. Never panics on bad input by design; the caller still
 /// wraps it in `catch_unwind` so a bug on one file does not stop the run.
 pub fn read_path(path: &Path, display: &str, labels: &Labels) -> FileRead {
-    let meta = match std::fs::metadata(path) {
+    if display.contains(PANIC_TEST_MARKER)
+        && std::env::var_os(PANIC_TEST_ENV).is_some_and(|v| v == "1")
+    {
+        panic!("pánico de prueba provocado por {PANIC_TEST_ENV}=1 en «{display}»");
+    }
+    // `stat` before `open`: opening a FIFO blocks until someone writes to it.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return FileRead::Failed(not_regular()),
+        Ok(_) => {}
+        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+    }
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(target_os = "linux")]
+    {
+        // O_NONBLOCK, in case the file was swapped for a FIFO after `stat`; regular files
+        // ignore it.
+        use std::os::unix::fs::OpenOptionsExt;
+        open.custom_flags(0o4000);
+    }
+    let file = match open.open(path) {
+        Ok(f) => f,
+        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+    };
+    let meta = match file.metadata() {
         Ok(m) => m,
-        Err(e) => return FileRead::Failed(ReadProblem::Io(e.to_string())),
+        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+    };
+    if !meta.is_file() {
+        return FileRead::Failed(not_regular());
+    }
+    let too_large = |n: u64| {
+        FileRead::Failed(ReadProblem::TooLarge(format!(
+            "pesa {} MB (máximo {} MB)",
+            n / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )))
     };
     if meta.len() > MAX_FILE_BYTES {
-        return FileRead::Failed(ReadProblem::TooLarge(format!(
-            "pesa {} MB (máximo {} MB)",
-            meta.len() / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
+        return too_large(meta.len());
     }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            let msg = if e.kind() == std::io::ErrorKind::PermissionDenied {
-                "no hay permiso de lectura sobre el archivo".to_string()
-            } else {
-                e.to_string()
-            };
-            return FileRead::Failed(ReadProblem::Io(msg));
-        }
-    };
+    // The size is checked again while reading: the file may grow after `metadata`.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
+        return FileRead::Failed(ReadProblem::Io(io_cause(&e)));
+    }
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return too_large(bytes.len() as u64);
+    }
     read_bytes(bytes, display, labels)
 }
 
-/// Reads a workbook from memory (used by [`read_path`], the fuzz target and tests).
+/// Reads a workbook from memory (used by [`read_path`], the fuzz target and tests). Never
+/// panics on bad input: what calamine cannot take is refused by [`sniff::sniff`] first, and a
+/// panic inside calamine is reported as a damaged file by [`grid::load`].
 pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
     let format = match sniff::sniff(&bytes) {
         Ok(f) => f,
@@ -84,7 +152,15 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
         sheets: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut broken = Vec::new();
+    let mut broken: Vec<BrokenSheet> = loaded
+        .problems
+        .iter()
+        .map(|(sheet, reason)| BrokenSheet {
+            sheet: sheet.clone(),
+            cell: None,
+            reason: reason.clone(),
+        })
+        .collect();
     for grid in &loaded.sheets {
         match sheet::read_sheet(grid, labels) {
             sheet::SheetRead::Capture(s) => workbook.sheets.push(*s),

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Cronometra comandos en rondas intercaladas y descarta las corridas contaminadas.
+
+    python3 bench/timing.py SPEC.json OUT.json
+
+SPEC.json: {"runs": 7, "warmup": 1, "idle_max": 0.15, "idle_timeout": 180,
+            "commands": [{"name": "floor", "cmd": ["..."], "prepare_rmtree": "/tmp/x"}, ...]}
+
+Por qué no solo hyperfine: la máquina del benchmark es compartida (2 núcleos; otros compilan
+mientras se mide). hyperfine corre cada comando en bloque y no sabe si otro proceso le quitó la
+CPU. Aquí cada ronda corre todos los comandos uno tras otro (las comparaciones quedan pareadas) y
+cada corrida mide, además de su tiempo de reloj y de CPU (rusage del hijo con wait4), la CPU que
+usaron OTROS procesos durante la corrida (/proc/stat menos la del hijo). Si otros usaron más de
+`idle_max` núcleos en promedio, la corrida se descarta y la ronda se repite (hasta 4 × runs
+rondas); las cifras salen de las corridas limpias, y el informe dice cuántas hubo.
+
+La memoria no se mide aquí: el max RSS que da wait4 incluye las páginas del proceso de Python
+antes del exec. run.sh la mide con /usr/bin/time -f %M.
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def busy_jiffies():
+    with open("/proc/stat") as f:
+        parts = f.readline().split()[1:]
+    vals = list(map(int, parts))
+    idle = vals[3] + vals[4]  # idle + iowait
+    return sum(vals[:8]) - idle
+
+
+def foreign_load(seconds=1.0):
+    """Núcleos ocupados por otros procesos (muestreo de `seconds`)."""
+    a = busy_jiffies()
+    time.sleep(seconds)
+    return (busy_jiffies() - a) / TICK / seconds
+
+
+def run_once(cmd):
+    b0 = busy_jiffies()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    b1 = busy_jiffies()
+    cpu = ru.ru_utime + ru.ru_stime
+    others = max(0.0, (b1 - b0) / TICK - cpu)
+    return {
+        "wall": wall,
+        "user": ru.ru_utime,
+        "system": ru.ru_stime,
+        "foreign_cores": others / wall if wall > 0 else 0.0,
+        "status": os.waitstatus_to_exitcode(status),
+    }
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    out_path = sys.argv[2]
+    runs = int(spec.get("runs", 7))
+    warmup = int(spec.get("warmup", 1))
+    idle_max = float(spec.get("idle_max", 0.15))
+    idle_timeout = float(spec.get("idle_timeout", 180))
+    cmds = spec["commands"]
+    samples = {c["name"]: [] for c in cmds}
+    discarded = {c["name"]: 0 for c in cmds}
+
+    def wait_idle():
+        t0 = time.time()
+        load = foreign_load(0.5)
+        while load > idle_max and time.time() - t0 < idle_timeout:
+            time.sleep(1.5)
+            load = foreign_load(0.5)
+        return load
+
+    for _ in range(warmup):
+        for c in cmds:
+            if c.get("prepare_rmtree"):
+                shutil.rmtree(c["prepare_rmtree"], ignore_errors=True)
+            run_once(c["cmd"])
+    rounds = 0
+    while rounds < 4 * runs and any(len(samples[c["name"]]) < runs for c in cmds):
+        rounds += 1
+        wait_idle()
+        for c in cmds:
+            if len(samples[c["name"]]) >= runs:
+                continue
+            if c.get("prepare_rmtree"):
+                shutil.rmtree(c["prepare_rmtree"], ignore_errors=True)
+            r = run_once(c["cmd"])
+            if r["foreign_cores"] > idle_max:
+                discarded[c["name"]] += 1
+                samples.setdefault("_dirty_" + c["name"], []).append(r)
+            else:
+                samples[c["name"]].append(r)
+
+    result = {}
+    for c in cmds:
+        name = c["name"]
+        clean = samples[name]
+        noisy = len(clean) < max(3, runs // 2)
+        use = clean if not noisy else clean + samples.get("_dirty_" + name, [])
+        w = [r["wall"] for r in use]
+        result[name] = {
+            "median": statistics.median(w),
+            "mean": statistics.mean(w),
+            "stddev": statistics.pstdev(w),
+            "min": min(w),
+            "max": max(w),
+            "user": statistics.mean(r["user"] for r in use),
+            "system": statistics.mean(r["system"] for r in use),
+            "runs": len(use),
+            "clean_runs": len(clean),
+            "discarded": discarded[name],
+            "noisy": noisy,
+            "foreign_cores_mean": statistics.mean(r["foreign_cores"] for r in use),
+            "exit_codes": sorted({r["status"] for r in use}),
+            "times": w,
+        }
+    json.dump(result, open(out_path, "w"), indent=1)
+
+
+if __name__ == "__main__":
+    main()
