@@ -392,14 +392,18 @@ fn write_big_honest_sheet() {
         .iter()
         .map(|(n, d)| {
             if n == "xl/worksheets/sheet1.xml" {
-                // Rows without a root element: calamine reads them all the same.
+                let head: &[u8] = b"<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>";
+                let tail: &[u8] = b"</sheetData></worksheet>";
                 let row = b"<row><c><v>1</v></c><c t=\"inlineStr\"><is><t>x</t></is></c></row>";
-                let (body, len) = deflate_repeat(row, size);
+                let (body, len) = deflate_framed(head, row, size, tail);
                 let mut inflated = Vec::with_capacity(len as usize);
-                while (inflated.len() as u64) < len {
-                    let take = (len as usize - inflated.len()).min(row.len());
+                inflated.extend_from_slice(head);
+                while inflated.len() - head.len() < size as usize {
+                    let take = (size as usize + head.len() - inflated.len()).min(row.len());
                     inflated.extend_from_slice(&row[..take]);
                 }
+                inflated.extend_from_slice(tail);
+                assert_eq!(inflated.len() as u64, len);
                 RawEntry {
                     name: n.clone(),
                     method: 8,
@@ -412,5 +416,9 @@ fn write_big_honest_sheet() {
             }
         })
         .collect();
-    std::fs::write(Path::new(&dir).join("hoja-honesta-250mb.xlsx"), raw_zip(&entries)).unwrap();
+    std::fs::write(
+        Path::new(&dir).join("hoja-honesta-250mb.xlsx"),
+        raw_zip(&entries),
+    )
+    .unwrap();
 }

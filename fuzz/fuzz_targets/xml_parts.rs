@@ -33,7 +33,8 @@ fn rebuild(base: &[u8], part: &str, content: &[u8]) -> Vec<u8> {
         let mut data = Vec::new();
         f.read_to_end(&mut data).expect("read");
         out.start_file(name.as_str(), stored).expect("start");
-        out.write_all(if name == part { content } else { &data }).expect("write");
+        out.write_all(if name == part { content } else { &data })
+            .expect("write");
     }
     out.finish().expect("finish").into_inner()
 }

@@ -145,7 +145,7 @@ fn walk(
                 if has_workbook_extension(&path) {
                     problems.push(WalkProblem {
                         path: path.display().to_string(),
-                        message: format!("no se puede acceder al archivo: {}", super::io_cause(&e)),
+                        message: super::io_cause(&e),
                     });
                 }
                 continue;

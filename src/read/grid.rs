@@ -109,8 +109,32 @@ impl Grid {
 pub struct LoadedWorkbook {
     pub format: Format,
     pub sheets: Vec<Grid>,
-    /// Sheets that could not be read, or whose name clashes with another's: (name, reason).
-    pub problems: Vec<(String, String)>,
+    /// Sheets that could not be read, or whose name clashes with another's.
+    pub problems: Vec<SheetProblem>,
+}
+
+/// A sheet that could not be read, or whose name clashes with another's.
+#[derive(Debug, Clone)]
+pub struct SheetProblem {
+    pub sheet: String,
+    pub reason: String,
+    pub name_clash: bool,
+}
+
+fn name_clash(sheet: &str, reason: String) -> SheetProblem {
+    SheetProblem {
+        sheet: sheet.to_string(),
+        reason,
+        name_clash: true,
+    }
+}
+
+fn unreadable(sheet: &str, reason: String) -> SheetProblem {
+    SheetProblem {
+        sheet: sheet.to_string(),
+        reason,
+        name_clash: false,
+    }
 }
 
 /// What a workbook may still take ([`MAX_CELLS_PER_WORKBOOK`], [`MAX_TEXT_BYTES`]).
@@ -256,40 +280,42 @@ fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Sheet names that clash: the same name twice (only the first can be read by name), or
-/// names equal once case, accents and spaces are folded (both are read, but their findings
-/// and exceptions would be confused). Returns, per sheet, `Some(reason)` when it must be
-/// reported and whether it can still be read.
-fn clashes(names: &[String], exact_readable_once: bool) -> Vec<(Option<String>, bool)> {
+/// Sheet names that clash: the same name twice (calamine finds an .xlsx sheet by name, so
+/// only the first can be read; it keeps .xls and .ods sheets in a map by name, so one
+/// overwrites the other and none can be trusted), or names equal once case, accents and
+/// spaces are folded (both are read, but their findings and exceptions would be confused).
+/// Returns, per sheet, the reason to report (once per clash) and whether it can be read.
+fn clashes(names: &[String], first_readable: bool) -> Vec<(Option<String>, bool)> {
     use super::text::fold;
+    use std::collections::HashMap;
+    let mut exact: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, n) in names.iter().enumerate() {
+        exact.entry(n.as_str()).or_default().push(i);
+    }
+    let mut folded: HashMap<String, usize> = HashMap::new();
     let mut out = vec![(None, true); names.len()];
-    for i in 0..names.len() {
-        let exact_earlier = names[..i].contains(&names[i]);
-        let exact_later = names[i + 1..].contains(&names[i]);
-        if exact_earlier {
+    for (i, name) in names.iter().enumerate() {
+        let first_folded = *folded.entry(fold(name)).or_insert(i);
+        let same = &exact[name.as_str()];
+        if same.len() > 1 {
+            let first = same[0] == i;
+            out[i] = if first_readable {
+                let note = (!first).then(|| format!(
+                    "el libro tiene otra hoja con exactamente el mismo nombre «{name}»; esta hoja no se puede leer por separado. Cambie el nombre de una de las dos"
+                ));
+                (note, first)
+            } else {
+                let note = first.then(|| format!(
+                    "el libro tiene {} hojas con exactamente el mismo nombre «{name}»; no se sabe cuál de ellas se leería, así que ninguna se revisó. Cambie sus nombres",
+                    same.len()
+                ));
+                (note, false)
+            };
+        } else if names[first_folded] != *name {
             out[i] = (
                 Some(format!(
-                    "el libro tiene otra hoja con exactamente el mismo nombre «{}»; esta hoja no se puede leer por separado. Cambie el nombre de una de las dos",
-                    names[i]
-                )),
-                false,
-            );
-        } else if exact_later && !exact_readable_once {
-            out[i] = (
-                Some(format!(
-                    "el libro tiene otra hoja con exactamente el mismo nombre «{}»; no se sabe cuál de las dos se leería, así que ninguna se revisó. Cambie el nombre de una de las dos",
-                    names[i]
-                )),
-                false,
-            );
-        } else if let Some(j) = names[..i]
-            .iter()
-            .position(|n| *n != names[i] && fold(n) == fold(&names[i]))
-        {
-            out[i] = (
-                Some(format!(
-                    "su nombre «{}» solo se distingue de la hoja «{}» por mayúsculas, acentos o espacios; los hallazgos y las excepciones de las dos hojas se confundirían. Cambie el nombre de una de las dos (la hoja sí se revisó)",
-                    names[i], names[j]
+                    "su nombre «{name}» solo se distingue de la hoja «{}» por mayúsculas, acentos o espacios; los hallazgos y las excepciones de las dos hojas se confundirían. Cambie el nombre de una de las dos (la hoja sí se revisó)",
+                    names[first_folded]
                 )),
                 true,
             );
@@ -348,14 +374,14 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
         }
         let (note, readable) = clash[index].clone();
         if let Some(reason) = note {
-            problems.push((name.clone(), reason));
+            problems.push(name_clash(&name, reason));
         }
         if !readable {
             continue;
         }
         match read_xlsx_sheet(&mut wb, &name, index, &mut budget) {
             Ok(grid) => sheets.push(grid),
-            Err(SheetError::Sheet(reason)) => problems.push((name, reason)),
+            Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, reason)),
             Err(SheetError::File(p)) => return Err(p),
         }
     }
@@ -453,7 +479,7 @@ where
         }
         let (note, readable) = clash[index].clone();
         if let Some(reason) = note {
-            problems.push((name.clone(), reason));
+            problems.push(name_clash(&name, reason));
         }
         if !readable {
             continue;
@@ -461,7 +487,7 @@ where
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
-                problems.push((name, format!("no se pudo leer: {e}")));
+                problems.push(unreadable(&name, format!("no se pudo leer: {e}")));
                 continue;
             }
         };
@@ -492,4 +518,38 @@ where
         sheets,
         problems,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clashes;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn sheet_name_clashes() {
+        // .xlsx: the first of two equal names is read, the second reported.
+        let c = clashes(&names(&["101", "102", "101", "Ue 101", "UE  101"]), true);
+        assert_eq!(c[0], (None, true));
+        assert_eq!(c[1], (None, true));
+        assert!(
+            c[2].0
+                .as_deref()
+                .unwrap()
+                .contains("exactamente el mismo nombre")
+        );
+        assert!(!c[2].1);
+        assert_eq!(c[3], (None, true));
+        assert!(c[4].0.as_deref().unwrap().contains("«Ue 101»"));
+        assert!(c[4].1);
+        // .xls / .ods: none of the equal names is read, one report for the group.
+        let c = clashes(&names(&["A", "B", "A", "A"]), false);
+        assert!(c[0].0.as_deref().unwrap().contains("3 hojas"));
+        assert_eq!(c[2], (None, false));
+        assert_eq!(c[3], (None, false));
+        assert!(!c[0].1);
+        assert_eq!(c[1], (None, true));
+    }
 }

@@ -28,12 +28,25 @@ use std::path::Path;
 /// Files larger than this are refused before parsing (a capture weighs a few hundred KB).
 pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 
-/// A sheet that looked like a capture but could not be understood.
+/// A sheet that looked like a capture but could not be understood, could not be read, or
+/// whose name clashes with another sheet's.
 #[derive(Debug, Clone)]
 pub struct BrokenSheet {
     pub sheet: String,
     pub cell: Option<CellRef>,
     pub reason: String,
+    pub kind: BrokenKind,
+}
+
+/// Why a sheet is in [`FileRead::Ok`]'s `broken` list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokenKind {
+    /// It looks like a capture but its metas table was not found (`hoja-sin-tabla`).
+    NoTable,
+    /// Its content could not be read (missing or malformed XML); the other sheets were.
+    Unreadable,
+    /// Its name equals another sheet's, exactly or once case, accents and spaces are folded.
+    NameClash,
 }
 
 /// What reading one file gave.
@@ -155,10 +168,15 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
     let mut broken: Vec<BrokenSheet> = loaded
         .problems
         .iter()
-        .map(|(sheet, reason)| BrokenSheet {
-            sheet: sheet.clone(),
+        .map(|p| BrokenSheet {
+            sheet: p.sheet.clone(),
             cell: None,
-            reason: reason.clone(),
+            reason: p.reason.clone(),
+            kind: if p.name_clash {
+                BrokenKind::NameClash
+            } else {
+                BrokenKind::Unreadable
+            },
         })
         .collect();
     for grid in &loaded.sheets {
@@ -168,9 +186,26 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
                 sheet: grid.name.clone(),
                 cell,
                 reason,
+                kind: BrokenKind::NoTable,
             }),
             sheet::SheetRead::NotCapture => workbook.skipped.push(grid.name.clone()),
         }
     }
     FileRead::Ok { workbook, broken }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::io_cause;
+    use std::io::{Error, ErrorKind};
+
+    /// The causes the tests cannot provoke as root (chmod 000 does not stop root).
+    #[test]
+    fn io_causes_are_spanish() {
+        let denied = io_cause(&Error::from(ErrorKind::PermissionDenied));
+        assert_eq!(denied, "no hay permiso de lectura");
+        assert!(io_cause(&Error::from(ErrorKind::NotFound)).contains("no existe"));
+        #[cfg(target_os = "linux")]
+        assert!(io_cause(&Error::from_raw_os_error(40)).contains("enlace simbólico circular"));
+    }
 }

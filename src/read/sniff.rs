@@ -1400,6 +1400,11 @@ mod cfb {
     /// Checks an .xls before calamine opens it; `Ok` means calamine can load it within the
     /// limits.
     pub fn sniff_xls(bytes: &[u8]) -> Result<(), ReadProblem> {
+        workbook_stream(bytes).and_then(|s| biff::scan(&s).map(|_| ()))
+    }
+
+    /// The `Workbook` stream of a checked compound document.
+    pub fn workbook_stream(bytes: &[u8]) -> Result<Vec<u8>, ReadProblem> {
         let cfb = parse(bytes)?;
         let has = |n: &str| cfb.entries.iter().any(|e| e.kind != 0 && e.name == n);
         if has("EncryptedPackage") || has("EncryptionInfo") {
@@ -1422,7 +1427,7 @@ mod cfb {
             }
         }
         let stream = cfb.stream(wb)?;
-        biff::scan(&stream)
+        Ok(stream)
     }
 }
 
@@ -1580,7 +1585,18 @@ mod biff {
     }
 
     /// Scans the globals and every sheet substream the way calamine will read them.
-    pub fn scan(s: &[u8]) -> Result<(), ReadProblem> {
+    /// What [`scan`] found (for tests).
+    #[derive(Debug)]
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub struct Stats {
+        pub sheets: usize,
+        /// Strings of the shared-string table, `None` when it could not be followed.
+        pub sst: Option<usize>,
+        pub dense: u64,
+        pub text: u64,
+    }
+
+    pub fn scan(s: &[u8]) -> Result<Stats, ReadProblem> {
         let mut sheets: Vec<(usize, String)> = Vec::new();
         let mut sst: Option<Vec<u32>> = Some(Vec::new());
         let mut biff8 = true;
@@ -1729,7 +1745,12 @@ mod biff {
                 )));
             }
         }
-        Ok(())
+        Ok(Stats {
+            sheets: sheets.len(),
+            sst: sst.as_ref().map(Vec::len),
+            dense: dense_total,
+            text: text_total,
+        })
     }
 
     fn sheet_name(d: &[u8], biff8: bool) -> Option<String> {
@@ -1777,6 +1798,19 @@ mod tests {
             assert_eq!(starts, ["sst", "si", "t", "si"], "split at {split}");
             assert_eq!(unique, Some(5));
         }
+    }
+
+    /// The BIFF scan follows the real .xls fixture completely (shared strings included), so
+    /// its checks are not silently skipped.
+    #[test]
+    fn biff_scan_reads_the_xls_fixture() {
+        let bytes = include_bytes!("../../fixtures/01-PRESIDENCIA-2T2020.xls");
+        let stream = cfb::workbook_stream(bytes).unwrap();
+        let stats = biff::scan(&stream).unwrap();
+        assert_eq!(stats.sheets, 6, "{stats:?}");
+        assert!(stats.sst.is_some_and(|n| n > 50), "{stats:?}");
+        assert!(stats.dense > 500 && stats.dense < 10_000, "{stats:?}");
+        assert!(stats.text > 1000, "{stats:?}");
     }
 
     /// poalint relies on the zip crate refusing to inflate an entry past its declared size

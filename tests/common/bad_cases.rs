@@ -444,6 +444,23 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
         },
     );
 
+    let mut a = label(0, 0, "META ANUAL");
+    a.extend(number(1, 0, 1.0));
+    put(
+        "nombres-iguales.xls",
+        &xls_file(&[], &[("Hoja1", a.clone()), ("Hoja1", a)]),
+        expect(
+            "nombres-iguales.xls",
+            "not_capture",
+            "hoja-sin-tabla",
+            &[
+                "«Hoja1»",
+                "2 hojas con exactamente el mismo nombre",
+                "ninguna se revisó",
+            ],
+        ),
+    );
+
     // OpenDocument repeated rows and columns.
     let row = r#"<table:table-row table:number-rows-repeated="1048576"><table:table-cell table:number-columns-repeated="90" office:value-type="float" office:value="1"/></table:table-row>"#;
     put(

@@ -98,11 +98,17 @@ const DIST_BASE: [u32; 30] = [
 /// bytes at distance `pattern.len()`, then literals. About 160:1, built in milliseconds even
 /// for gigabytes. Returns the stream and the exact inflated length.
 pub fn deflate_repeat(pattern: &[u8], total: u64) -> (Vec<u8>, u64) {
+    deflate_framed(b"", pattern, total, b"")
+}
+
+/// Like [`deflate_repeat`], between a literal `head` and `tail` (`total` counts the repeated
+/// part only).
+pub fn deflate_framed(head: &[u8], pattern: &[u8], total: u64, tail: &[u8]) -> (Vec<u8>, u64) {
     assert!(!pattern.is_empty() && pattern.len() <= 32_768);
     let mut bits = Bits::new();
     bits.put(1, 1); // BFINAL
     bits.put(1, 2); // fixed Huffman
-    for b in pattern {
+    for b in head.iter().chain(pattern) {
         fixed_literal(&mut bits, *b as u32);
     }
     let mut len = pattern.len() as u64;
@@ -124,8 +130,11 @@ pub fn deflate_repeat(pattern: &[u8], total: u64) -> (Vec<u8>, u64) {
         );
         len += 1;
     }
+    for b in tail {
+        fixed_literal(&mut bits, *b as u32);
+    }
     fixed_literal(&mut bits, 256);
-    (bits.finish(), len)
+    (bits.finish(), head.len() as u64 + len + tail.len() as u64)
 }
 
 // ---------------------------------------------------------------------------------------
