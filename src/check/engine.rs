@@ -281,8 +281,12 @@ impl<'a> Engine<'a> {
     fn layout(&self, wb: &Workbook, broken: &[BrokenSheet], out: &mut Vec<Diagnostic>) {
         let index_of = |name: &str| wb.skipped.iter().position(|s| s == name).unwrap_or(0);
         for b in broken {
+            let rule = match b.kind {
+                crate::read::BrokenKind::NoTable => "hoja-sin-tabla",
+                _ => "hoja-ilegible",
+            };
             out.extend(self.simple(
-                "hoja-sin-tabla",
+                rule,
                 &wb.path,
                 Some((&b.sheet, index_of(&b.sheet))),
                 b.cell,

@@ -141,7 +141,7 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
             ..expect(
                 "falta-hoja.xlsx",
                 "ok",
-                "hoja-sin-tabla",
+                "hoja-ilegible",
                 &["«102»", "no está en el archivo"],
             )
         },
@@ -163,7 +163,7 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
             ..expect(
                 "hoja-malformada.xlsx",
                 "ok",
-                "hoja-sin-tabla",
+                "hoja-ilegible",
                 &["«102»", "mal formado"],
             )
         },
@@ -425,7 +425,7 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
             ..expect(
                 "nombres-iguales.xlsx",
                 "ok",
-                "hoja-sin-tabla",
+                "hoja-ilegible",
                 &["«101»", "exactamente el mismo nombre"],
             )
         },
@@ -438,7 +438,7 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
             ..expect(
                 "nombres-casi-iguales.xlsx",
                 "ok",
-                "hoja-sin-tabla",
+                "hoja-ilegible",
                 &["« 101 »", "«101»", "mayúsculas, acentos o espacios"],
             )
         },
@@ -452,7 +452,7 @@ pub fn write_bad_inputs(dir: &Path) -> Vec<Expect> {
         expect(
             "nombres-iguales.xls",
             "not_capture",
-            "hoja-sin-tabla",
+            "hoja-ilegible",
             &[
                 "«Hoja1»",
                 "2 hojas con exactamente el mismo nombre",
