@@ -190,17 +190,22 @@ PY
 }
 
 # peak_rss NAME CMD... -> mediana de max RSS (KB) de 3 corridas en $OUT/NAME.rss
+# (PREPARE=carpeta: se borra antes de cada corrida)
 peak_rss() {
     local name="$1"; shift
     wait_idle
     : > "$OUT/$name.rss.runs"
     local i
     for i in 1 2 3; do
-        /usr/bin/time -f "%M %e" -a -o "$OUT/$name.rss.runs" "$@" > /dev/null 2>&1 || true
+        [ -n "${PREPARE:-}" ] && rm -rf "$PREPARE"   # carpeta de --fix-dir nueva en cada corrida
+        /usr/bin/time -f "%M %e %x" -a -o "$OUT/$name.rss.runs" "$@" > /dev/null 2>&1 || true
     done
     python3 - "$OUT/$name.rss.runs" "$OUT/$name.rss" "$name" <<'EOF' | tee -a "$OUT/summary.txt"
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip() and l[0].isdigit()]
+bad = [r[2] for r in rows if len(r) > 2 and r[2] not in ("0", "1")]
+if bad:
+    print(f"  AVISO: {sys.argv[3]}: {len(bad)} corridas terminaron con estado {', '.join(bad)}")
 kb = statistics.median(int(r[0]) for r in rows)
 secs = statistics.median(float(r[1]) for r in rows)
 open(sys.argv[2], "w").write(str(int(kb)))
@@ -235,12 +240,16 @@ fi
 
 step "Memoria máxima (max RSS, mediana de 3 corridas)"
 peak_rss mem-small "$POALINT" lint "$DATA" --format json
+if [ $FIX_OK = 1 ]; then
+    PREPARE="$TMP/fixsmall" peak_rss mem-small-fix "$POALINT" lint "$DATA" --format json --fix-dir "$TMP/fixsmall"
+    rm -rf "$TMP/fixsmall"
+fi
 if [ "$SKIP_BIG" != 1 ]; then
     peak_rss mem-big "$POALINT" lint "$DATA_BIG" --format json
     peak_rss floor-mem-big "$FLOOR" "$DATA_BIG"
     if [ $FIX_OK = 1 ]; then
+        PREPARE="$TMP/fixbig" peak_rss mem-big-fix "$POALINT" lint "$DATA_BIG" --format json --fix-dir "$TMP/fixbig"
         rm -rf "$TMP/fixbig"
-        peak_rss mem-big-fix "$POALINT" lint "$DATA_BIG" --format json --fix-dir "$TMP/fixbig"
     fi
 fi
 
@@ -283,6 +292,11 @@ if not skip_big:
                  verdict(bigkb < 100 * 1024, f"{bigkb / 1024 - 100:.1f} MB de más; {bigkb / 1024 / 100:.2f} × el límite")))
 else:
     rows.append((f"memoria {big}", f"{small / 1024:.1f} MB con {n}; {big} omitidas (BENCH_SKIP_10K=1)", "SIN MEDIR"))
+rss = lambda k: int(open(os.path.join(out, k + ".rss")).read()) if os.path.exists(os.path.join(out, k + ".rss")) else None
+fs, fb = rss("mem-small-fix"), rss("mem-big-fix")
+if fs:
+    txt = f"{fs / 1024:.1f} MB con {n}" + (f"; {fb / 1024:.1f} MB con {big} ({fb / fs:.2f} ×)" if fb else "")
+    rows.append(("  (memoria con --fix-dir)", txt, "info"))
 w = max(len(a) for a, _, _ in rows)
 for a, b, c in rows:
     print(f"  {a:<{w}}  {b:<58} {c}")

@@ -504,7 +504,7 @@ struct Signer {
     name: String,
 }
 
-pub fn make_book(seed: u64, index: u64, out_dir: &Path) -> Result<BookOut, XlsxError> {
+pub fn make_book(seed: u64, index: u64, out_dir: &Path, zip_level: Option<u8>) -> Result<BookOut, XlsxError> {
     let mut rng = Rng::for_file(seed, index);
     let (ramo_code, ramo_name, siglas) = *rng.pick(RAMOS);
     let ayuntamiento = *rng.pick(AYUNTAMIENTOS);
@@ -557,6 +557,9 @@ pub fn make_book(seed: u64, index: u64, out_dir: &Path) -> Result<BookOut, XlsxE
     let date_fmt = *rng.pick(&["d-mmm-yy", "dd/mm/yyyy", "d-mmm-yyyy"]);
     let f = Fmts::new(date_fmt);
     let mut wb = Workbook::new();
+    if let Some(l) = zip_level {
+        wb.set_zip_compression_level(l);
+    }
     let created = ExcelDateTime::from_ymd(2024, 1, 1)?.and_hms(0, 0, 0)?;
     wb.set_properties(&DocProperties::new().set_author("poalint bench").set_creation_datetime(&created));
 

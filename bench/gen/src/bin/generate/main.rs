@@ -2,7 +2,7 @@
 //! rápida y determinista, más `manifest.json` con lo que cada archivo debe dar en poalint.
 //!
 //! ```text
-//! generate --count 1000 --seed 42 --out bench/data/c1000-s42 [--jobs N]
+//! generate --count 1000 --seed 42 --out bench/data/c1000-s42 [--jobs N] [--zip-level 0-9]
 //! ```
 //!
 //! La salida es idéntica byte a byte para la misma semilla, con cualquier número de hilos: cada
@@ -23,10 +23,11 @@ struct Args {
     seed: u64,
     out: PathBuf,
     jobs: usize,
+    zip_level: Option<u8>,
 }
 
 fn usage() -> ! {
-    eprintln!("uso: generate --count N --seed S --out CARPETA [--jobs N]");
+    eprintln!("uso: generate --count N --seed S --out CARPETA [--jobs N] [--zip-level 0-9]");
     std::process::exit(2)
 }
 
@@ -36,6 +37,7 @@ fn parse_args() -> Args {
         seed: 42,
         out: PathBuf::new(),
         jobs: 0,
+        zip_level: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
@@ -45,6 +47,7 @@ fn parse_args() -> Args {
             "--seed" | "-s" => a.seed = val().parse().unwrap_or_else(|_| usage()),
             "--out" | "-o" => a.out = PathBuf::from(val()),
             "--jobs" | "-j" => a.jobs = val().parse().unwrap_or_else(|_| usage()),
+            "--zip-level" => a.zip_level = Some(val().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
             _ => usage(),
         }
@@ -94,7 +97,7 @@ fn main() {
                     if i >= args.count {
                         break;
                     }
-                    match book::make_book(args.seed, i as u64, &args.out) {
+                    match book::make_book(args.seed, i as u64, &args.out, args.zip_level) {
                         Ok(b) => results.lock().unwrap()[i] = Some(b),
                         Err(e) => {
                             eprintln!("archivo {i}: {e}");
