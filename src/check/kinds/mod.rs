@@ -84,16 +84,7 @@ fn parse<T: serde::de::DeserializeOwned>(t: &toml::Table) -> Result<T, String> {
 
 /// Checks a rule's parameters against its kind (used when loading policies and rule files).
 pub fn validate_params(kind: Kind, params: &toml::Table) -> Result<(), String> {
-    match kind {
-        Kind::Sum => parse::<sum::Params>(params).map(|_| ()),
-        Kind::Percent => parse::<percent::Params>(params).map(|_| ()),
-        Kind::Observaciones => parse::<observaciones::Params>(params).map(|_| ()),
-        Kind::Signers => parse::<signers::Params>(params).map(|_| ()),
-        Kind::Header => parse::<header::Params>(params).map(|_| ()),
-        Kind::Clave => parse::<clave::Params>(params).map(|_| ()),
-        Kind::Periodo => parse::<periodo::Params>(params).map(|_| ()),
-        Kind::Read | Kind::Layout => Ok(()),
-    }
+    Compiled::parse(kind, params).map(|_| ())
 }
 
 /// A rule's parameters parsed once into its kind's typed form (parsing TOML per sheet would
@@ -112,9 +103,9 @@ pub enum Compiled {
 }
 
 impl Compiled {
-    pub fn of(rule: &RuleDef) -> Compiled {
-        let p = &rule.params;
-        let c = match rule.kind {
+    /// Parses parameters into their kind's typed form.
+    pub fn parse(kind: Kind, p: &toml::Table) -> Result<Compiled, String> {
+        match kind {
             Kind::Sum => parse(p).map(Compiled::Sum),
             Kind::Percent => parse(p).map(Compiled::Percent),
             Kind::Observaciones => parse(p).map(Compiled::Observaciones),
@@ -123,8 +114,11 @@ impl Compiled {
             Kind::Clave => parse(p).map(Compiled::Clave),
             Kind::Periodo => parse(p).map(Compiled::Periodo),
             Kind::Read | Kind::Layout => Ok(Compiled::None),
-        };
-        c.unwrap_or(Compiled::None)
+        }
+    }
+
+    pub fn of(rule: &RuleDef) -> Compiled {
+        Compiled::parse(rule.kind, &rule.params).unwrap_or(Compiled::None)
     }
 
     /// The scope of a grouped rule, or `None` for per-sheet rules.
