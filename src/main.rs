@@ -200,8 +200,9 @@ fn main() -> ExitCode {
                 include,
                 exclude,
                 jobs,
-                keep_workbooks: fix_dir.is_some(),
                 row_context: format == Format::Human && !quiet,
+                fix_dir: fix_dir.clone(),
+                force,
             };
             let progress = poalint::report::progress::Progress::new(quiet);
             let result = match poalint::run::lint(&eff, &opts, &|d, t| progress.tick(d, t)) {
@@ -241,15 +242,10 @@ fn main() -> ExitCode {
                 }
                 eprint!("{}", report::human::summary(&result));
             }
-            if let Some(dir) = &fix_dir {
-                match poalint::fix::write_all_with(
-                    dir,
-                    &result,
-                    &poalint::fix::Options::new(force, &eff),
-                ) {
-                    Ok(summary) => eprintln!("{summary}"),
-                    Err(e) => return fail(e),
-                }
+            match &result.fix {
+                Some(Ok(summary)) => eprintln!("{summary}"),
+                Some(Err(e)) => return fail(e),
+                None => {}
             }
             let errors = result.count(poalint::check::Severity::Error);
             let warnings =

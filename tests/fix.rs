@@ -38,18 +38,52 @@ fn lint(paths: &[PathBuf], pol: &Effective) -> RunResult {
     let opts = poalint::run::Options {
         paths: paths.to_vec(),
         jobs: 2,
-        keep_workbooks: true,
         ..Default::default()
     };
     poalint::run::lint(pol, &opts, &|_, _| {}).unwrap()
 }
 
+/// Lints with `--fix-dir out`: `Err` when the outputs were refused before anything was read.
+fn lint_fix(
+    paths: &[PathBuf],
+    pol: &Effective,
+    out: &Path,
+    force: bool,
+) -> Result<RunResult, String> {
+    let opts = poalint::run::Options {
+        paths: paths.to_vec(),
+        jobs: 2,
+        fix_dir: Some(out.to_path_buf()),
+        force,
+        ..Default::default()
+    };
+    poalint::run::lint(pol, &opts, &|_, _| {})
+}
+
+/// What the reader made of a workbook.
+fn read_back(path: &Path, pol: &Effective) -> poalint::model::Workbook {
+    let shown = path.display().to_string();
+    match poalint::read::read_path(path, &shown, &pol.labels) {
+        poalint::read::FileRead::Ok { workbook, .. } => workbook,
+        poalint::read::FileRead::Failed(p) => panic!("{shown}: {}", p.message()),
+    }
+}
+
 /// Lints `input` with the default policy and writes the fix-up workbooks into `out`.
-fn lint_and_fix(input: &Path, out: &Path, force: bool) -> (RunResult, Result<String, String>) {
+/// The run is `None` when the outputs were refused before anything was read.
+fn lint_and_fix(
+    input: &Path,
+    out: &Path,
+    force: bool,
+) -> (Option<RunResult>, Result<String, String>) {
     let pol = policy("default");
-    let run = lint(&[input.to_path_buf()], &pol);
-    let r = poalint::fix::write_all_with(out, &run, &poalint::fix::Options::new(force, &pol));
-    (run, r)
+    match lint_fix(&[input.to_path_buf()], &pol, out, force) {
+        Ok(mut run) => {
+            let r = run.fix.take().expect("fix-up summary");
+            (Some(run), r)
+        }
+        Err(e) => (None, Err(e)),
+    }
 }
 
 fn a1(s: &str) -> (u32, u32) {
@@ -203,6 +237,7 @@ fn imacum_avance_is_corrected_and_every_other_value_stays_at_its_cell() {
     let out = tmp.path().join("out");
     copy_fixtures(&input, &["60-IMACUM-4T2020.xlsx"]);
     let (run, r) = lint_and_fix(&input, &out, false);
+    let run = run.unwrap();
     let summary = r.unwrap();
     assert!(summary.contains("1 libro escrito"), "{summary}");
     assert!(summary.contains("resumen.xlsx"), "{summary}");
@@ -246,7 +281,7 @@ fn imacum_avance_is_corrected_and_every_other_value_stays_at_its_cell() {
     // Every value the reader took from the input is at the same address in the rebuilt sheet,
     // with the same value, except the corrected cells.
     let fix_cells: BTreeSet<(String, String)> = run
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter_map(|d| Some((d.sheet.clone()?, d.fix.as_ref()?.cell.a1())))
         .collect();
@@ -257,7 +292,7 @@ fn imacum_avance_is_corrected_and_every_other_value_stays_at_its_cell() {
             ("202".to_string(), "O24".to_string())
         ])
     );
-    let wb = &run.workbooks[0];
+    let wb = &read_back(&src, &policy("default"));
     let mut compared = 0;
     for s in &wb.sheets {
         let inp = sheet(&src, &s.name);
@@ -393,6 +428,7 @@ fn imip_suma_programado_overwrites_nothing_and_flags_meta_and_p_cells() {
     let out = tmp.path().join("out");
     copy_fixtures(&input, &["064-IMIP-1T2024.xlsx"]);
     let (run, r) = lint_and_fix(&input, &out, false);
+    let run = run.unwrap();
     r.unwrap();
     let src = input.join("064-IMIP-1T2024.xlsx");
     let fixed = out.join("064-IMIP-1T2024-correcciones.xlsx");
@@ -419,7 +455,7 @@ fn imip_suma_programado_overwrites_nothing_and_flags_meta_and_p_cells() {
     assert_eq!(num(&s, "M31"), Some(0.5));
     // Nothing else in the workbook was computable.
     let fixes: Vec<String> = run
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter_map(|d| {
             d.fix
@@ -444,6 +480,7 @@ fn all_fixtures_one_row_per_finding_links_inputs_untouched_force_and_determinism
     let inputs_before = files_in(&input);
 
     let (run, r) = lint_and_fix(&input, &out, false);
+    let run = run.unwrap();
     let summary = r.unwrap();
     assert!(
         summary.contains("7 libros escritos") && summary.contains("0 libros sin hallazgos"),
@@ -522,7 +559,7 @@ fn all_fixtures_one_row_per_finding_links_inputs_untouched_force_and_determinism
         }
         total += got.len();
     }
-    assert_eq!(total, run.diagnostics.len());
+    assert_eq!(total, run.diagnostics().len());
 
     // The summary: one row per dependencia and unidad, a chart, the metas.
     let resumen = out.join("resumen.xlsx");
@@ -562,7 +599,7 @@ fn all_fixtures_one_row_per_finding_links_inputs_untouched_force_and_determinism
         .position(|h| h == "suma-programado")
         .expect("rule column");
     let sumas = run
-        .diagnostics
+        .diagnostics()
         .iter()
         .filter(|d| d.rule == "suma-programado")
         .count();
@@ -610,6 +647,7 @@ fn rebuilt_sheets_read_back_as_the_same_captures_minus_the_corrected_findings() 
     ];
     copy_fixtures(&input, &names);
     let (run, r) = lint_and_fix(&input, &out, false);
+    let run = run.unwrap();
     r.unwrap();
     let pol = policy("default");
     for n in names {
@@ -627,13 +665,11 @@ fn rebuilt_sheets_read_back_as_the_same_captures_minus_the_corrected_findings() 
         let key = |d: &poalint::check::Diagnostic| {
             (d.sheet.clone(), d.cell.map(|c| c.a1()), d.rule.clone())
         };
-        let mine: Vec<&poalint::check::Diagnostic> = run
-            .diagnostics
-            .iter()
-            .filter(|d| &d.file == orig_file)
-            .collect();
+        let all = run.diagnostics();
+        let mine: Vec<&poalint::check::Diagnostic> =
+            all.iter().filter(|d| &d.file == orig_file).collect();
         let before: BTreeSet<_> = mine.iter().map(|d| key(d)).collect();
-        let after: BTreeSet<_> = again.diagnostics.iter().map(key).collect();
+        let after: BTreeSet<_> = again.diagnostics().iter().map(key).collect();
         // No new finding, none moved.
         assert!(
             after.is_subset(&before),
@@ -670,9 +706,9 @@ fn clean_and_info_only_workbooks_get_no_correcciones_and_unreadable_ones_a_summa
     std::fs::write(input.join("roto.xlsx"), b"esto no es un libro de Excel").unwrap();
 
     let pol = policy("mexicali");
-    let run = lint(std::slice::from_ref(&input), &pol);
+    let mut run = lint_fix(std::slice::from_ref(&input), &pol, &out, false).unwrap();
     let of = |name: &str| -> Vec<String> {
-        run.diagnostics
+        run.diagnostics()
             .iter()
             .filter(|d| d.file.ends_with(name))
             .map(|d| format!("{} {} {}", d.rule, d.severity.as_str(), d.message))
@@ -690,8 +726,7 @@ fn clean_and_info_only_workbooks_get_no_correcciones_and_unreadable_ones_a_summa
     );
     assert!(!of("roto.xlsx").is_empty());
 
-    let summary =
-        poalint::fix::write_all_with(&out, &run, &poalint::fix::Options::new(false, &pol)).unwrap();
+    let summary = run.fix.take().unwrap().unwrap();
     assert!(summary.contains("0 libros escritos"), "{summary}");
     assert!(summary.contains("2 libros sin hallazgos"), "{summary}");
     assert!(summary.contains("1 archivo ilegible"), "{summary}");
@@ -731,12 +766,22 @@ fn metas_status_uses_the_cutoff_and_the_observaciones_band() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     copy_fixtures(&input, &["60-IMACUM-4T2020.xlsx"]);
-    let pol = policy("default");
-    let run = lint(std::slice::from_ref(&input), &pol);
     let status = |band: [f64; 2]| -> Vec<Vec<String>> {
+        // The band is the `band` parameter of observaciones-faltantes in the policy.
+        let mut pol = policy("default");
+        let rule = pol
+            .rules
+            .iter_mut()
+            .find(|r| r.def.id == "observaciones-faltantes")
+            .unwrap();
+        rule.def.params.insert(
+            "band".into(),
+            toml::Value::Array(vec![band[0].into(), band[1].into()]),
+        );
+        assert_eq!(poalint::fix::band_of(&pol), band);
         let out = tmp.path().join(format!("out-{}", band[0]));
-        let opts = poalint::fix::Options { force: false, band };
-        poalint::fix::write_all_with(&out, &run, &opts).unwrap();
+        let mut run = lint_fix(std::slice::from_ref(&input), &pol, &out, false).unwrap();
+        run.fix.take().unwrap().unwrap();
         rows(&sheet(&out.join("resumen.xlsx"), "Metas"))
     };
     let strict = status([1.0, 1.0]);

@@ -39,7 +39,7 @@ fn mexicali_raises_observaciones_to_error_and_extends_default() {
     let def = lint_with(&builtin_policy("default"), &[cap.clone()]);
     let mx = lint_with(&builtin_policy("mexicali"), &[cap]);
     let sev = |r: &poalint::run::RunResult| -> Vec<Severity> {
-        of(&r.diagnostics, "observaciones-faltantes")
+        of(&r.diagnostics(), "observaciones-faltantes")
             .iter()
             .map(|d| d.severity)
             .collect()
@@ -75,13 +75,13 @@ band = [0.7, 1.3]
     );
     let r = lint_with(&eff, &[cap]);
     // ΣP = 4 ≠ 4? both metas program 2+2 = 4 = META ANUAL 4: no sum finding; the band keeps 75 %.
-    let obs: Vec<_> = of(&r.diagnostics, "observaciones-faltantes")
+    let obs: Vec<_> = of(&r.diagnostics(), "observaciones-faltantes")
         .iter()
         .map(|d| d.meta.clone().unwrap())
         .collect();
-    assert_eq!(obs, ["102"], "{:#?}", r.diagnostics);
+    assert_eq!(obs, ["102"], "{:#?}", r.diagnostics());
     // The same capture with a wrong relativo is not reported once the rule is off.
-    assert!(of(&r.diagnostics, "acumulado-relativo").is_empty());
+    assert!(of(&r.diagnostics(), "acumulado-relativo").is_empty());
 }
 
 #[test]
@@ -93,7 +93,8 @@ fn severity_override_applies_to_findings() {
     write_workbook(&cap, &[s]);
     let p = write_policy(d.path(), "[severity]\n\"suma-programado\" = \"warning\"\n");
     let r = lint_with(&policy_file(&p).unwrap(), &[cap]);
-    let f = of(&r.diagnostics, "suma-programado");
+    let all = r.diagnostics();
+    let f = of(&all, "suma-programado");
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].severity, Severity::Warning);
 }
@@ -108,7 +109,7 @@ fn label_alias_teaches_an_ayuntamiento_spelling() {
     write_workbook(&cap, &[s]);
     let plain = lint_with(&builtin_policy("default"), &[cap.clone()]);
     assert_eq!(plain.files[0].metas, 0);
-    assert!(!of(&plain.diagnostics, "hoja-sin-tabla").is_empty());
+    assert!(!of(&plain.diagnostics(), "hoja-sin-tabla").is_empty());
     let p = write_policy(
         d.path(),
         "[labels]\ndescripcion = [\"Actividades programadas\"]\nunidad_ejecutora = [\"DEPTO EJECUTOR\"]\n",
@@ -116,7 +117,7 @@ fn label_alias_teaches_an_ayuntamiento_spelling() {
     let eff = policy_file(&p).unwrap();
     let r = lint_with(&eff, &[cap.clone()]);
     assert_eq!(r.files[0].metas, 1);
-    assert!(of(&r.diagnostics, "hoja-sin-tabla").is_empty());
+    assert!(of(&r.diagnostics(), "hoja-sin-tabla").is_empty());
     let wb = match poalint::read::read_path(&cap, "c.xlsx", &eff.labels) {
         poalint::read::FileRead::Ok { workbook, .. } => workbook,
         _ => panic!(),
@@ -148,7 +149,7 @@ motivo = "Ya no aplica"
 "#,
     );
     let r = lint_with(&policy_file(&p).unwrap(), &[cap]);
-    assert!(of(&r.diagnostics, "suma-programado").is_empty());
+    assert!(of(&r.diagnostics(), "suma-programado").is_empty());
     assert_eq!(r.accepted, 1);
     assert_eq!(r.unused_exceptions.len(), 1);
     assert_eq!(r.unused_exceptions[0].file, "999-*.xlsx");
@@ -218,4 +219,106 @@ fn the_shipped_template_and_policies_load() {
     ] {
         policy_file(&root.join(f)).unwrap_or_else(|e| panic!("{f}: {} {:?}", e.reason, e.span));
     }
+}
+
+/// A ramo split over several files (one per unidad, as some dependencias send them): with
+/// `ramo = "ramo"` the RESPONSABLE DEL RAMO is compared across the files, and the fix-up
+/// workbook of the file that differs carries the finding although its own checks found
+/// nothing (it is written again after the cross-file checks).
+#[test]
+fn a_ramo_split_over_files_is_checked_across_them_and_its_fix_up_workbook_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("capturas");
+    std::fs::create_dir_all(&input).unwrap();
+    for (file, unidad, autoriza) in [
+        ("12-OBRAS-UE101.xlsx", "101", "LIC. JOSÉ LUIS URIAS FÉLIX"),
+        ("12-OBRAS-UE102.xlsx", "102", "LIC. JOSÉ LUIS URIAS FÉLIX"),
+        ("12-OBRAS-UE103.xlsx", "103", "ING. PEDRO SOTO MEZA"),
+    ] {
+        let mut s = Sheet::new(unidad, unidad, 2);
+        s.signers[2] = signer("AUTORIZÓ", autoriza, "RESPONSABLE DEL RAMO");
+        write_workbook(&input.join(file), &[s]);
+    }
+    // Each file alone is clean.
+    let alone = lint_with(&builtin_policy("default"), std::slice::from_ref(&input));
+    assert_eq!(alone.total(), 0, "{:#?}", alone.diagnostics());
+
+    let p = write_policy(
+        d.path(),
+        "extends = \"default\"\n[params.firmante-distinto]\nscopes = { ramo = \"ramo\", programa = \"programa\", unidad = \"unidad\", otro = \"workbook\" }\n",
+    );
+    let out = d.path().join("correcciones");
+    let opts = poalint::run::Options {
+        paths: vec![input.clone()],
+        jobs: 2,
+        fix_dir: Some(out.clone()),
+        ..Default::default()
+    };
+    let run = poalint::run::lint(&policy_file(&p).unwrap(), &opts, &|_, _| {}).unwrap();
+    let all = run.diagnostics();
+    let f = of(&all, "firmante-distinto");
+    assert_eq!(f.len(), 1, "{all:#?}");
+    assert!(f[0].file.ends_with("12-OBRAS-UE103.xlsx"), "{:?}", f[0]);
+    assert!(f[0].message.contains("PEDRO SOTO"), "{}", f[0].message);
+    let summary = run.fix.as_ref().unwrap().as_ref().unwrap();
+    assert!(summary.contains("1 libro escrito"), "{summary}");
+
+    // Only that file gets a fix-up workbook, and its Diagnósticos sheet lists the finding.
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["12-OBRAS-UE103-correcciones.xlsx", "resumen.xlsx"]);
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook(out.join("12-OBRAS-UE103-correcciones.xlsx")).unwrap();
+    let diags = book.worksheet_range(poalint::fix::DIAGNOSTICOS).unwrap();
+    // (The legend beside the table makes the range longer than the table.)
+    let rules: Vec<String> = diags
+        .rows()
+        .skip(1)
+        .map(|r| r[2].to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(rules, ["firmante-distinto"]);
+}
+
+/// A fix-up workbook left by an earlier run for a file that is clean now is removed with
+/// `--force` (it would contradict the summary); without `--force` nothing is touched.
+#[test]
+fn a_stale_fix_up_workbook_is_removed_when_its_file_is_clean_now() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("capturas");
+    std::fs::create_dir_all(&input).unwrap();
+    let file = input.join("12-OBRAS-1T2024.xlsx");
+    let mut bad = Sheet::new("101", "101", 2);
+    bad.rows[0].p[0] = Cell::N(99.0);
+    write_workbook(&file, &[bad]);
+    let out = d.path().join("correcciones");
+    let lint_fix = |force: bool| {
+        let opts = poalint::run::Options {
+            paths: vec![input.clone()],
+            jobs: 1,
+            fix_dir: Some(out.clone()),
+            force,
+            ..Default::default()
+        };
+        poalint::run::lint(&builtin_policy("default"), &opts, &|_, _| {})
+    };
+    let first = lint_fix(false).unwrap();
+    assert!(first.total() > 0);
+    let book = out.join("12-OBRAS-1T2024-correcciones.xlsx");
+    assert!(book.is_file());
+
+    // Corrected by the dependencia.
+    write_workbook(&file, &[Sheet::new("101", "101", 2)]);
+    let err = lint_fix(false).err().expect("refused without --force");
+    assert!(err.contains("--force"), "{err}");
+    assert!(book.is_file());
+    let again = lint_fix(true).unwrap();
+    assert_eq!(again.total(), 0);
+    assert!(again.fix.unwrap().unwrap().contains("0 libros escritos"));
+    assert!(!book.exists(), "stale fix-up workbook left behind");
+    assert!(out.join("resumen.xlsx").is_file());
 }

@@ -18,7 +18,7 @@ fn run() -> Vec<Diagnostic> {
     .iter()
     .map(|f| fixture(f))
     .collect();
-    lint_with(&builtin_policy("default"), &files).diagnostics
+    lint_with(&builtin_policy("default"), &files).diagnostics()
 }
 
 fn has(diags: &[Diagnostic], file: &str, sheet: &str, cell: &str, rule: &str) -> bool {

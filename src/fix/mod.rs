@@ -10,10 +10,12 @@
 //! - `OUT/resumen.xlsx`: findings per dependencia and unidad, the compliance of every meta at
 //!   the cut-off, and a chart of findings per dependencia.
 //!
-//! Inputs are never written. Every file is built in memory first, then written to a temporary
-//! name in OUT and renamed, so an interrupted run never leaves a half-written workbook under
-//! its final name. Existing outputs are replaced only with `--force`, and that is checked for
-//! every target before anything is written. The output is byte-identical for the same input.
+//! Inputs are never written. Each fix-up workbook is built by the worker that has just checked
+//! its file (the workbook is dropped right after, so memory does not grow with the number of
+//! files), written to a temporary name in OUT and renamed, so an interrupted run never leaves a
+//! half-written workbook under its final name. Existing outputs are replaced only with
+//! `--force`, and that is checked for every possible output before any file is read
+//! ([`Writer::prepare`]). The output is byte-identical for the same input.
 
 mod book;
 mod resumen;
@@ -26,8 +28,8 @@ pub use resumen::{NO_FINDINGS, ONLY_INFOS};
 use crate::check::engine::FileStatus;
 use crate::check::policy::Effective;
 use crate::check::{Diagnostic, Severity};
+use crate::model::Workbook;
 use crate::run::RunResult;
-use rayon::prelude::*;
 use rust_xlsxwriter::ExcelDateTime;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -101,33 +103,11 @@ pub fn band_of(policy: &Effective) -> [f64; 2] {
         .unwrap_or([1.0, 1.0])
 }
 
-/// The band of the policy a run used, found again by its name (built-in policies and
-/// `policies/NAME.toml`); `[1, 1]` when it cannot be found. Prefer [`write_all_with`] with
-/// [`Options::new`] when the [`Effective`] policy is at hand.
-fn band_for_policy_name(name: &str) -> [f64; 2] {
-    let Some(src) = crate::check::policy::resolve_name(name, Path::new(".")) else {
-        return [1.0, 1.0];
-    };
-    let rules = crate::check::rules::RuleSet::builtin();
-    crate::check::policy::load(&src, &rules)
-        .map(|eff| band_of(&eff))
-        .unwrap_or([1.0, 1.0])
-}
-
 /// Creation date written in every output (fixed, so that the same input gives the same bytes).
 fn created() -> Result<ExcelDateTime, String> {
     ExcelDateTime::from_ymd(2000, 1, 1)
         .and_then(|d| d.and_hms(0, 0, 0))
         .map_err(|e| e.to_string())
-}
-
-/// Writes the fix-up workbooks. Returns a one-line summary for standard error.
-pub fn write_all(dir: &Path, run: &RunResult, force: bool) -> Result<String, String> {
-    let opts = Options {
-        force,
-        band: band_for_policy_name(&run.policy),
-    };
-    write_all_with(dir, run, &opts)
 }
 
 /// Whether a file's findings call for a fix-up workbook (findings that are all `info` do not).
@@ -276,140 +256,167 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
     })
 }
 
-/// Writes the fix-up workbooks and `resumen.xlsx` into `dir`. Returns a one-line summary.
-pub fn write_all_with(dir: &Path, run: &RunResult, opts: &Options) -> Result<String, String> {
-    if dir.exists() && !dir.is_dir() {
-        return Err(format!(
-            "{} existe y no es una carpeta; indique otra carpeta para --fix-dir",
-            dir.display()
-        ));
-    }
-    let created = created()?;
-    if let Some(f) = run.files.iter().find(|f| {
-        matches!(f.status, FileStatus::Ok | FileStatus::NotCapture)
-            && !run.workbooks.iter().any(|w| w.path == f.file)
-    }) {
-        return Err(format!(
-            "falta el libro leído de {} (la revisión debe correr con keep_workbooks)",
-            f.file
-        ));
-    }
+/// What `resumen.xlsx` needs of a workbook, encoded for the run's spill (see
+/// [`crate::run::spill`]); taken by the worker before the workbook is dropped.
+pub fn digest(wb: &Workbook) -> Vec<u8> {
+    resumen::Digest::of(wb).encode()
+}
 
-    // Diagnostics per file, in report order.
-    let mut by_file: HashMap<&str, Vec<&Diagnostic>> = HashMap::new();
-    for d in &run.diagnostics {
-        by_file.entry(d.file.as_str()).or_default().push(d);
-    }
-    let mut workbooks: Vec<&crate::model::Workbook> = run.workbooks.iter().collect();
-    workbooks.sort_by(|a, b| a.path.cmp(&b.path));
-    workbooks.dedup_by(|a, b| a.path == b.path);
-    let paths: Vec<&str> = workbooks.iter().map(|w| w.path.as_str()).collect();
-    let names = output_names(&paths);
-    let empty: Vec<&Diagnostic> = Vec::new();
-    let diags_of = |path: &str| by_file.get(path).unwrap_or(&empty).clone();
+/// Writes the fix-up workbooks of a run as its workers check the files, then `resumen.xlsx`.
+///
+/// [`Writer::prepare`] runs before any file is read: it names every output and refuses to
+/// replace existing ones without `--force` (or ever an input), so a run that would fail
+/// fails before it starts, and nothing is written. Each worker then calls
+/// [`Writer::write_book`] with the file it has just checked, and [`Writer::finish`] writes
+/// `resumen.xlsx` from the run.
+pub struct Writer {
+    dir: PathBuf,
+    opts: Options,
+    created: ExcelDateTime,
+    /// Input path as shown → output file name.
+    names: HashMap<String, String>,
+}
 
-    // What will be written.
-    let mut to_fix: Vec<(usize, String)> = Vec::new();
-    for (i, wb) in workbooks.iter().enumerate() {
-        if needs_fix(&diags_of(&wb.path)) {
-            to_fix.push((i, names[i].clone()));
+impl Writer {
+    /// Checks `dir` and names the outputs of `paths` (input paths as shown in the report).
+    pub fn prepare(dir: &Path, paths: &[String], opts: &Options) -> Result<Writer, String> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(format!(
+                "{} existe y no es una carpeta; indique otra carpeta para --fix-dir",
+                dir.display()
+            ));
         }
-    }
-    let mut targets: Vec<String> = to_fix.iter().map(|(_, n)| n.clone()).collect();
-    targets.push(RESUMEN.to_string());
-
-    // Safety, before anything is written.
-    let inputs: Vec<PathBuf> = run.files.iter().map(|f| PathBuf::from(&f.file)).collect();
-    let mut existing = Vec::new();
-    for t in &targets {
-        let p = dir.join(t);
-        if p.exists() {
-            if inputs.iter().any(|i| same_file(i, &p)) {
-                return Err(format!(
-                    "{} es un archivo de entrada; poalint nunca lo reemplaza (use otra carpeta para --fix-dir)",
-                    p.display()
-                ));
+        let created = created()?;
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let out_names = output_names(&refs);
+        let mut targets: Vec<&str> = out_names.iter().map(String::as_str).collect();
+        targets.push(RESUMEN);
+        // Safety, before anything is read or written. Only existing entries are compared
+        // with the inputs (canonicalising every input would cost a system call per file).
+        let mut existing = Vec::new();
+        if dir.is_dir() {
+            let inputs: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            for t in &targets {
+                let p = dir.join(t);
+                if !p.exists() {
+                    continue;
+                }
+                if inputs.iter().any(|i| same_file(i, &p)) {
+                    return Err(format!(
+                        "{} es un archivo de entrada; poalint nunca lo reemplaza (use otra carpeta para --fix-dir)",
+                        p.display()
+                    ));
+                }
+                if p.is_dir() {
+                    return Err(format!(
+                        "{} es una carpeta; no se puede escribir ahí el libro",
+                        p.display()
+                    ));
+                }
+                existing.push(p.display().to_string());
             }
-            if p.is_dir() {
-                return Err(format!(
-                    "{} es una carpeta; no se puede escribir ahí el libro",
-                    p.display()
-                ));
-            }
-            existing.push(p.display().to_string());
         }
-    }
-    if !opts.force && !existing.is_empty() {
-        return Err(format!(
-            "ya existe{} {}; use --force para reemplazar{}",
-            if existing.len() > 1 { "n" } else { "" },
-            existing.join(", "),
-            if existing.len() > 1 { "los" } else { "lo" },
-        ));
-    }
-
-    // Build everything in memory first.
-    let mut outputs: Vec<(String, Vec<u8>)> = to_fix
-        .par_iter()
-        .map(|(i, name)| {
-            let wb = workbooks[*i];
-            book::build(wb, &diags_of(&wb.path), &created)
-                .map(|bytes| (name.clone(), bytes))
-                .map_err(|e| format!("no se pudo generar {name}: {e}"))
+        if !opts.force && !existing.is_empty() {
+            let n = existing.len();
+            let shown = if n > 5 {
+                format!("{} y {} más", existing[..5].join(", "), n - 5)
+            } else {
+                existing.join(", ")
+            };
+            return Err(format!(
+                "ya existe{} {shown}; use --force para reemplazar{}",
+                if n > 1 { "n" } else { "" },
+                if n > 1 { "los" } else { "lo" },
+            ));
+        }
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
+        Ok(Writer {
+            dir: dir.to_path_buf(),
+            opts: opts.clone(),
+            created,
+            names: paths.iter().cloned().zip(out_names).collect(),
         })
-        .collect::<Result<_, String>>()?;
-    let mut rules: Vec<String> = run.diagnostics.iter().map(|d| d.rule.clone()).collect();
-    rules.sort();
-    rules.dedup();
-    let fixed_names: HashMap<&str, &str> = to_fix
-        .iter()
-        .map(|(i, n)| (workbooks[*i].path.as_str(), n.as_str()))
-        .collect();
-    let outcomes: Vec<resumen::FileOutcome> = run
-        .files
-        .iter()
-        .map(|f| resumen::FileOutcome {
-            summary: f,
-            workbook: workbooks.iter().copied().find(|w| w.path == f.file),
-            diags: diags_of(&f.file),
-            correcciones: fixed_names.get(f.file.as_str()).map(|s| s.to_string()),
-        })
-        .collect();
-    let bytes = resumen::build(&outcomes, &rules, opts.band, &created)
-        .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))?;
-    outputs.push((RESUMEN.to_string(), bytes));
-
-    // Write.
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
-    for (name, bytes) in &outputs {
-        write_atomically(dir, name, bytes)?;
     }
 
-    let written = to_fix.len();
-    let clean = workbooks.len() - written;
-    let unreadable = run
-        .files
-        .iter()
-        .filter(|f| !workbooks.iter().any(|w| w.path == f.file))
-        .count();
-    let mut s = format!(
-        "Correcciones: {written} libro{} escrito{} en {}; {clean} libro{} sin hallazgos omitido{}",
-        plural(written),
-        plural(written),
-        dir.display(),
-        plural(clean),
-        plural(clean),
-    );
-    if unreadable > 0 {
-        s.push_str(&format!(
-            "; {unreadable} archivo{} ilegible{} solo en el resumen",
-            plural(unreadable),
-            plural(unreadable)
-        ));
+    /// Writes the fix-up workbook of one checked file when its findings call for one
+    /// ([`needs_fix`]). `diags`: the file's findings in report order. Returns the file name
+    /// written.
+    pub fn write_book(
+        &self,
+        path: &str,
+        wb: &Workbook,
+        diags: &[Diagnostic],
+    ) -> Result<Option<String>, String> {
+        let refs: Vec<&Diagnostic> = diags.iter().collect();
+        if !needs_fix(&refs) {
+            return Ok(None);
+        }
+        let Some(name) = self.names.get(path) else {
+            return Err(format!(
+                "{path} no estaba entre los archivos de la revisión"
+            ));
+        };
+        let bytes = book::build(wb, &refs, &self.created)
+            .map_err(|e| format!("no se pudo generar {name}: {e}"))?;
+        write_atomically(&self.dir, name, &bytes)?;
+        Ok(Some(name.clone()))
     }
-    s.push_str(&format!("; resumen: {}", dir.join(RESUMEN).display()));
-    Ok(s)
+
+    /// Writes `resumen.xlsx`, removes fix-up workbooks left by an earlier run for files that
+    /// are clean now (they would contradict the summary), and returns a one-line summary.
+    pub fn finish(&self, run: &RunResult) -> Result<String, String> {
+        let mut rules: Vec<String> = Vec::new();
+        for (i, f) in run.files.iter().enumerate() {
+            if f.findings() > 0 {
+                rules.extend(run.file_diagnostics(i).into_iter().map(|d| d.rule));
+                rules.sort();
+                rules.dedup();
+            }
+        }
+        let bytes = resumen::build(run, &rules, self.opts.band, &self.created)
+            .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))?;
+        write_atomically(&self.dir, RESUMEN, &bytes)?;
+
+        let readable = |f: &crate::run::FileSummary| {
+            matches!(f.status, FileStatus::Ok | FileStatus::NotCapture)
+        };
+        let mut written = 0;
+        let mut clean = 0;
+        let mut unreadable = 0;
+        for (i, f) in run.files.iter().enumerate() {
+            if !readable(f) {
+                unreadable += 1;
+            } else if run.correcciones(i).is_some() {
+                written += 1;
+            } else {
+                clean += 1;
+                if let Some(name) = self.names.get(&f.file) {
+                    let stale = self.dir.join(name);
+                    if stale.is_file() {
+                        let _ = std::fs::remove_file(stale);
+                    }
+                }
+            }
+        }
+        let mut s = format!(
+            "Correcciones: {written} libro{} escrito{} en {}; {clean} libro{} sin hallazgos omitido{}",
+            plural(written),
+            plural(written),
+            self.dir.display(),
+            plural(clean),
+            plural(clean),
+        );
+        if unreadable > 0 {
+            s.push_str(&format!(
+                "; {unreadable} archivo{} ilegible{} solo en el resumen",
+                plural(unreadable),
+                plural(unreadable)
+            ));
+        }
+        s.push_str(&format!("; resumen: {}", self.dir.join(RESUMEN).display()));
+        Ok(s)
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -8,16 +8,177 @@ use crate::check::engine::{FileStatus, cutoffs};
 use crate::check::kinds::observaciones::compliance;
 use crate::check::{Diagnostic, Severity};
 use crate::model::Workbook;
-use crate::run::FileSummary;
+use crate::run::spill::{Corrupt, Dec, Enc};
+use crate::run::{FileSummary, RunResult};
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartSolidFill, ChartType, ExcelDateTime, Format, Workbook as XlsxBook,
     Worksheet, XlsxError,
 };
 
+/// What `resumen.xlsx` needs of one workbook, taken by the worker that read it (the workbook
+/// itself is dropped right after its checks) and kept in the run's spill until the end.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Digest {
+    /// RAMO of the first capture sheet, `code name`.
+    pub ramo: String,
+    pub sheets: Vec<SheetDigest>,
+    pub metas: Vec<MetaDigest>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SheetDigest {
+    pub name: String,
+    pub unidad: String,
+    pub metas: usize,
+}
+
+/// One row of the `Metas` sheet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MetaDigest {
+    pub sheet: String,
+    /// 0-based row.
+    pub row: u32,
+    pub clave: Option<String>,
+    pub descripcion: String,
+    pub tipo: String,
+    /// Cut-off quarter as shown (`3`, `3 (inferido)`), when the sheet has one.
+    pub corte: Option<String>,
+    /// (ratio, achieved, programmed, is a percentage) at the cut-off.
+    pub compliance: Option<(f64, f64, f64, bool)>,
+    pub observaciones: String,
+}
+
+fn code_name(cn: &crate::model::CodeName) -> String {
+    [cn.code_str(), cn.name_str()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Digest {
+    pub fn of(wb: &Workbook) -> Digest {
+        let cuts = cutoffs(wb);
+        let mut d = Digest {
+            ramo: wb
+                .sheets
+                .first()
+                .map(|s| code_name(&s.header.ramo))
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        for (si, s) in wb.sheets.iter().enumerate() {
+            d.sheets.push(SheetDigest {
+                name: s.name.clone(),
+                unidad: code_name(&s.header.unidad_ejecutora),
+                metas: s.metas.len(),
+            });
+            let cut = cuts.get(si).cloned().flatten();
+            for m in &s.metas {
+                d.metas.push(MetaDigest {
+                    sheet: s.name.clone(),
+                    row: m.row,
+                    clave: m.clave_str().map(str::to_string),
+                    descripcion: m
+                        .descripcion
+                        .as_ref()
+                        .map(|d| d.value.clone())
+                        .unwrap_or_default(),
+                    tipo: m.meta_type.describe().to_string(),
+                    corte: cut.as_ref().map(|c| {
+                        if c.inferred {
+                            format!("{} (inferido)", c.quarter)
+                        } else {
+                            c.quarter.to_string()
+                        }
+                    }),
+                    compliance: cut.as_ref().and_then(|c| compliance(m, c.quarter)),
+                    observaciones: m
+                        .observaciones
+                        .as_ref()
+                        .map(|o| o.value.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        d
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        e.str(&self.ramo);
+        e.usize(self.sheets.len());
+        for s in &self.sheets {
+            e.str(&s.name);
+            e.str(&s.unidad);
+            e.usize(s.metas);
+        }
+        e.usize(self.metas.len());
+        for m in &self.metas {
+            e.str(&m.sheet);
+            e.u64(m.row as u64);
+            e.opt_str(m.clave.as_deref());
+            e.str(&m.descripcion);
+            e.str(&m.tipo);
+            e.opt_str(m.corte.as_deref());
+            match m.compliance {
+                None => e.u8(0),
+                Some((r, a, p, pct)) => {
+                    e.u8(1);
+                    e.f64(r);
+                    e.f64(a);
+                    e.f64(p);
+                    e.bool(pct);
+                }
+            }
+            e.str(&m.observaciones);
+        }
+        e.0
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Digest, Corrupt> {
+        let mut d = Dec::new(bytes);
+        let ramo = d.string()?;
+        let n = d.usize()?;
+        let mut sheets = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            sheets.push(SheetDigest {
+                name: d.string()?,
+                unidad: d.string()?,
+                metas: d.usize()?,
+            });
+        }
+        let n = d.usize()?;
+        let mut metas = Vec::with_capacity(n.min(4096));
+        for _ in 0..n {
+            metas.push(MetaDigest {
+                sheet: d.string()?,
+                row: d.u32()?,
+                clave: d.opt_string()?,
+                descripcion: d.string()?,
+                tipo: d.string()?,
+                corte: d.opt_string()?,
+                compliance: if d.bool()? {
+                    Some((d.f64()?, d.f64()?, d.f64()?, d.bool()?))
+                } else {
+                    None
+                },
+                observaciones: d.string()?,
+            });
+        }
+        Ok(Digest {
+            ramo,
+            sheets,
+            metas,
+        })
+    }
+}
+
 /// One input file as the summary sees it.
 pub struct FileOutcome<'a> {
     pub summary: &'a FileSummary,
-    pub workbook: Option<&'a Workbook>,
+    /// `None` for a file that could not be read.
+    pub digest: Option<Digest>,
     pub diags: Vec<&'a Diagnostic>,
     /// File name of its fix-up workbook, when one was written.
     pub correcciones: Option<String>,
@@ -106,9 +267,248 @@ fn problem_text(o: &FileOutcome) -> String {
     }
 }
 
-/// Builds `resumen.xlsx` in memory. `rules`: the rule ids with findings, sorted.
+/// Formats shared by the summary's sheets.
+struct Fmts {
+    cell: Format,
+    wrap: Format,
+    num: Format,
+    pct: Format,
+    dec: Format,
+}
+
+const RESUMEN_COLS: [&str; 9] = [
+    "archivo",
+    "hoja",
+    "unidad ejecutora",
+    "metas",
+    "errores",
+    "advertencias",
+    "avisos",
+    "total",
+    "libro de correcciones",
+];
+const DEPENDENCIA_COLS: [&str; 9] = [
+    "dependencia",
+    "ramo",
+    "hojas",
+    "metas",
+    "errores",
+    "advertencias",
+    "avisos",
+    "total",
+    "estado",
+];
+const METAS_COLS: [&str; 12] = [
+    "archivo",
+    "hoja",
+    "fila",
+    "clave",
+    "descripción",
+    "tipo de meta",
+    "trimestre de corte",
+    "programado al corte (o meta)",
+    "alcanzado al corte (o avance)",
+    "cumplimiento %",
+    "estado",
+    "observaciones",
+];
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn status_of(o: &FileOutcome) -> String {
+    match (&o.digest, &o.correcciones) {
+        (None, _) => problem_text(o),
+        (Some(_), Some(c)) => c.clone(),
+        (Some(_), None) => not_written(o),
+    }
+}
+
+/// `Resumen`: one row per dependencia and unidad (sheet), plus rows for findings on other
+/// sheets and on the whole file.
+fn resumen_rows(
+    ws: &mut Worksheet,
+    o: &FileOutcome,
+    rules: &[String],
+    f: &Fmts,
+    r: &mut u32,
+) -> Result<(), XlsxError> {
+    let name = file_name(&o.summary.file);
+    let status = status_of(o);
+    // (hoja, unidad, metas, diagnostics)
+    let mut rows: Vec<(String, String, Option<usize>, Vec<&Diagnostic>)> = Vec::new();
+    match &o.digest {
+        Some(dg) => {
+            for s in &dg.sheets {
+                let ds = o
+                    .diags
+                    .iter()
+                    .copied()
+                    .filter(|d| d.sheet.as_deref() == Some(s.name.as_str()))
+                    .collect();
+                rows.push((s.name.clone(), s.unidad.clone(), Some(s.metas), ds));
+            }
+            // Findings on sheets that are not captures, and on the whole file.
+            let mut others: Vec<(Option<String>, usize)> = o
+                .diags
+                .iter()
+                .filter(|d| {
+                    d.sheet
+                        .as_ref()
+                        .is_none_or(|n| !dg.sheets.iter().any(|s| &s.name == n))
+                })
+                .map(|d| (d.sheet.clone(), d.sheet_index))
+                .collect();
+            others.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+            others.dedup();
+            for (sheet, _) in others {
+                let ds = o
+                    .diags
+                    .iter()
+                    .copied()
+                    .filter(|d| d.sheet == sheet)
+                    .collect();
+                rows.push((
+                    sheet.unwrap_or_else(|| "(libro)".into()),
+                    String::new(),
+                    None,
+                    ds,
+                ));
+            }
+            if rows.is_empty() {
+                rows.push(("—".into(), String::new(), None, Vec::new()));
+            }
+        }
+        None => rows.push(("—".into(), String::new(), None, o.diags.clone())),
+    }
+    let fixed_cols = RESUMEN_COLS.len();
+    for (hoja, unidad, metas, ds) in rows {
+        let c = counts(&ds);
+        ws.write_string_with_format(*r, 0, &name, &f.cell)?;
+        ws.write_string_with_format(*r, 1, &hoja, &f.cell)?;
+        ws.write_string_with_format(*r, 2, &unidad, &f.cell)?;
+        match metas {
+            Some(m) => ws.write_number_with_format(*r, 3, m as f64, &f.num)?,
+            None => ws.write_blank(*r, 3, &f.cell)?,
+        };
+        for (i, n) in c.iter().enumerate() {
+            let fmt = if *n > 0 {
+                style::list_filled(style::fill(match i {
+                    0 => Severity::Error,
+                    1 => Severity::Warning,
+                    _ => Severity::Info,
+                }))
+                .set_num_format("0")
+            } else {
+                f.num.clone()
+            };
+            ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &fmt)?;
+        }
+        ws.write_number_with_format(*r, 7, ds.len() as f64, &f.num)?;
+        ws.write_string_with_format(*r, 8, &status, &f.wrap)?;
+        for (j, rule) in rules.iter().enumerate() {
+            let n = ds.iter().filter(|d| &d.rule == rule).count();
+            ws.write_number_with_format(*r, (fixed_cols + j) as u16, n as f64, &f.num)?;
+        }
+        *r += 1;
+    }
+    Ok(())
+}
+
+/// `Por dependencia`: one row per workbook.
+fn dependencia_row(
+    ws: &mut Worksheet,
+    o: &FileOutcome,
+    f: &Fmts,
+    r: &mut u32,
+) -> Result<(), XlsxError> {
+    let c = counts(&o.diags);
+    let ramo = o.digest.as_ref().map(|d| d.ramo.as_str()).unwrap_or("");
+    ws.write_string_with_format(*r, 0, file_name(&o.summary.file), &f.cell)?;
+    ws.write_string_with_format(*r, 1, ramo, &f.cell)?;
+    ws.write_number_with_format(*r, 2, o.summary.sheets as f64, &f.num)?;
+    ws.write_number_with_format(*r, 3, o.summary.metas as f64, &f.num)?;
+    for (i, n) in c.iter().enumerate() {
+        ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &f.num)?;
+    }
+    ws.write_number_with_format(*r, 7, o.diags.len() as f64, &f.num)?;
+    ws.write_string_with_format(*r, 8, status_of(o), &f.wrap)?;
+    *r += 1;
+    Ok(())
+}
+
+/// `Metas`: the compliance of every meta at the cut-off.
+fn metas_rows(
+    ws: &mut Worksheet,
+    o: &FileOutcome,
+    band: [f64; 2],
+    f: &Fmts,
+    r: &mut u32,
+) -> Result<(), XlsxError> {
+    let Some(dg) = &o.digest else {
+        return Ok(());
+    };
+    let name = file_name(&o.summary.file);
+    for m in &dg.metas {
+        ws.write_string_with_format(*r, 0, &name, &f.cell)?;
+        ws.write_string_with_format(*r, 1, &m.sheet, &f.cell)?;
+        ws.write_number_with_format(*r, 2, (m.row + 1) as f64, &f.num)?;
+        ws.write_string_with_format(*r, 3, m.clave.as_deref().unwrap_or("—"), &f.cell)?;
+        ws.write_string_with_format(*r, 4, &m.descripcion, &f.wrap)?;
+        ws.write_string_with_format(*r, 5, &m.tipo, &f.cell)?;
+        let estado_s = match &m.corte {
+            None => {
+                ws.write_string_with_format(*r, 6, "—", &f.cell)?;
+                "sin fecha de corte".to_string()
+            }
+            Some(q) => {
+                ws.write_string_with_format(*r, 6, q, &f.cell)?;
+                estado(m.compliance.map(|x| x.0), band).to_string()
+            }
+        };
+        match m.compliance {
+            Some((ratio, ach, prog, is_pct)) => {
+                let fmt = if is_pct { &f.pct } else { &f.dec };
+                ws.write_number_with_format(*r, 7, prog, fmt)?;
+                ws.write_number_with_format(*r, 8, ach, fmt)?;
+                if ratio.is_finite() {
+                    ws.write_number_with_format(*r, 9, ratio, &f.pct)?;
+                } else {
+                    ws.write_string_with_format(*r, 9, "—", &f.cell)?;
+                }
+            }
+            None => {
+                for c in 7..=9 {
+                    ws.write_blank(*r, c, &f.cell)?;
+                }
+            }
+        }
+        let ef: Format = match estado_fill(&estado_s) {
+            Some(color) => style::list_filled(color),
+            None => f.cell.clone(),
+        };
+        ws.write_string_with_format(*r, 10, &estado_s, &ef)?;
+        ws.write_string_with_format(*r, 11, &m.observaciones, &f.wrap)?;
+        *r += 1;
+    }
+    Ok(())
+}
+
+fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
+    for (c, w) in w.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_row_height(0, 30)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    Ok(())
+}
+
+/// Builds `resumen.xlsx` in memory from a run: one file at a time, its findings and digest
+/// read back from the run's spill. `rules`: the rule ids with findings, sorted.
 pub fn build(
-    files: &[FileOutcome],
+    run: &RunResult,
     rules: &[String],
     band: [f64; 2],
     created: &ExcelDateTime,
@@ -118,205 +518,69 @@ pub fn build(
         "Resumen de la revisión de capturas TMM-F004",
         created,
     ));
-    let cell = style::list_cell();
     // List tables stay one line per row (easier to filter and scan); long texts show in full
     // in the formula bar.
-    let wrap = style::list_cell();
-    let num = style::list_cell().set_num_format("0");
-
-    // Resumen: one row per dependencia and unidad.
-    {
+    let f = Fmts {
+        cell: style::list_cell(),
+        wrap: style::list_cell(),
+        num: style::list_cell().set_num_format("0"),
+        pct: style::list_cell().set_num_format("0.00%"),
+        dec: style::list_cell().set_num_format("#,##0.##"),
+    };
+    let mut resumen_cols = strings(&RESUMEN_COLS);
+    resumen_cols.extend(rules.iter().cloned());
+    for (name, cols) in [
+        ("Resumen", resumen_cols.clone()),
+        ("Por dependencia", strings(&DEPENDENCIA_COLS)),
+        ("Metas", strings(&METAS_COLS)),
+    ] {
         let ws = book.add_worksheet();
-        ws.set_name("Resumen")?;
-        let mut cols: Vec<String> = [
-            "archivo",
-            "hoja",
-            "unidad ejecutora",
-            "metas",
-            "errores",
-            "advertencias",
-            "avisos",
-            "total",
-            "libro de correcciones",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let fixed_cols = cols.len();
-        cols.extend(rules.iter().cloned());
+        ws.set_name(name)?;
         header(ws, 0, &cols)?;
-        let mut r = 1u32;
-        for o in files {
-            let name = file_name(&o.summary.file);
-            let status = match (&o.workbook, &o.correcciones) {
-                (None, _) => problem_text(o),
-                (Some(_), Some(c)) => c.clone(),
-                (Some(_), None) => not_written(o),
-            };
-            // (hoja, unidad, metas, diagnostics)
-            let mut rows: Vec<(String, String, Option<usize>, Vec<&Diagnostic>)> = Vec::new();
-            match o.workbook {
-                Some(wb) => {
-                    for s in &wb.sheets {
-                        let u = &s.header.unidad_ejecutora;
-                        let unidad = [u.code_str(), u.name_str()]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" ");
-                        let ds = o
-                            .diags
-                            .iter()
-                            .copied()
-                            .filter(|d| d.sheet.as_deref() == Some(s.name.as_str()))
-                            .collect();
-                        rows.push((s.name.clone(), unidad, Some(s.metas.len()), ds));
-                    }
-                    // Findings on sheets that are not captures, and on the whole file.
-                    let mut others: Vec<(Option<String>, usize)> = o
-                        .diags
-                        .iter()
-                        .filter(|d| {
-                            d.sheet
-                                .as_ref()
-                                .is_none_or(|n| !wb.sheets.iter().any(|s| &s.name == n))
-                        })
-                        .map(|d| (d.sheet.clone(), d.sheet_index))
-                        .collect();
-                    others.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-                    others.dedup();
-                    for (sheet, _) in others {
-                        let ds = o
-                            .diags
-                            .iter()
-                            .copied()
-                            .filter(|d| d.sheet == sheet)
-                            .collect();
-                        rows.push((
-                            sheet.unwrap_or_else(|| "(libro)".into()),
-                            String::new(),
-                            None,
-                            ds,
-                        ));
-                    }
-                    if rows.is_empty() {
-                        rows.push(("—".into(), String::new(), None, Vec::new()));
-                    }
-                }
-                None => rows.push(("—".into(), String::new(), None, o.diags.clone())),
-            }
-            for (hoja, unidad, metas, ds) in rows {
-                let c = counts(&ds);
-                ws.write_string_with_format(r, 0, &name, &cell)?;
-                ws.write_string_with_format(r, 1, &hoja, &cell)?;
-                ws.write_string_with_format(r, 2, &unidad, &cell)?;
-                match metas {
-                    Some(m) => ws.write_number_with_format(r, 3, m as f64, &num)?,
-                    None => ws.write_blank(r, 3, &cell)?,
-                };
-                for (i, n) in c.iter().enumerate() {
-                    let f = if *n > 0 {
-                        style::list_filled(style::fill(match i {
-                            0 => Severity::Error,
-                            1 => Severity::Warning,
-                            _ => Severity::Info,
-                        }))
-                        .set_num_format("0")
-                    } else {
-                        num.clone()
-                    };
-                    ws.write_number_with_format(r, 4 + i as u16, *n as f64, &f)?;
-                }
-                ws.write_number_with_format(r, 7, ds.len() as f64, &num)?;
-                ws.write_string_with_format(r, 8, &status, &wrap)?;
-                for (j, rule) in rules.iter().enumerate() {
-                    let n = ds.iter().filter(|d| &d.rule == rule).count();
-                    ws.write_number_with_format(r, (fixed_cols + j) as u16, n as f64, &num)?;
-                }
-                r += 1;
-            }
-        }
-        ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
-        ws.set_freeze_panes(1, 2)?;
-        for (c, w) in [30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0]
-            .iter()
-            .enumerate()
-        {
-            ws.set_column_width(c as u16, *w)?;
-        }
-        for (j, rule) in rules.iter().enumerate() {
-            let w = (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0);
-            ws.set_column_width((fixed_cols + j) as u16, w)?;
-        }
-        ws.set_row_height(0, 30)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-        ws.set_active(true);
+    }
+    let mut rows = [1u32; 3];
+    for i in 0..run.files.len() {
+        let summary = &run.files[i];
+        let owned = if summary.findings() > 0 {
+            run.file_diagnostics(i)
+        } else {
+            Vec::new()
+        };
+        let o = FileOutcome {
+            summary,
+            digest: run.digest(i).and_then(|b| Digest::decode(&b).ok()),
+            diags: owned.iter().collect(),
+            correcciones: run.correcciones(i).map(str::to_string),
+        };
+        resumen_rows(book.worksheet_from_index(0)?, &o, rules, &f, &mut rows[0])?;
+        dependencia_row(book.worksheet_from_index(1)?, &o, &f, &mut rows[1])?;
+        metas_rows(book.worksheet_from_index(2)?, &o, band, &f, &mut rows[2])?;
     }
 
-    // Por dependencia: one row per workbook, and the chart.
     {
-        let ws = book.add_worksheet();
-        ws.set_name("Por dependencia")?;
-        let cols: Vec<String> = [
-            "dependencia",
-            "ramo",
-            "hojas",
-            "metas",
-            "errores",
-            "advertencias",
-            "avisos",
-            "total",
-            "estado",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        header(ws, 0, &cols)?;
-        let mut r = 1u32;
-        for o in files {
-            let c = counts(&o.diags);
-            let ramo = o
-                .workbook
-                .and_then(|wb| wb.sheets.first())
-                .map(|s| {
-                    let h = &s.header.ramo;
-                    [h.code_str(), h.name_str()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default();
-            let status = match (&o.workbook, &o.correcciones) {
-                (None, _) => problem_text(o),
-                (Some(_), Some(c)) => c.clone(),
-                (Some(_), None) => not_written(o),
-            };
-            ws.write_string_with_format(r, 0, file_name(&o.summary.file), &cell)?;
-            ws.write_string_with_format(r, 1, &ramo, &cell)?;
-            ws.write_number_with_format(r, 2, o.summary.sheets as f64, &num)?;
-            ws.write_number_with_format(r, 3, o.summary.metas as f64, &num)?;
-            for (i, n) in c.iter().enumerate() {
-                ws.write_number_with_format(r, 4 + i as u16, *n as f64, &num)?;
-            }
-            ws.write_number_with_format(r, 7, o.diags.len() as f64, &num)?;
-            ws.write_string_with_format(r, 8, &status, &wrap)?;
-            r += 1;
+        let ws = book.worksheet_from_index(0)?;
+        let r = rows[0];
+        ws.autofilter(
+            0,
+            0,
+            r.saturating_sub(1).max(1),
+            resumen_cols.len() as u16 - 1,
+        )?;
+        ws.set_freeze_panes(1, 2)?;
+        widths(ws, &[30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
+        for (j, rule) in rules.iter().enumerate() {
+            let w = (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0);
+            ws.set_column_width((RESUMEN_COLS.len() + j) as u16, w)?;
         }
-        let last = r.saturating_sub(1).max(1);
-        ws.autofilter(0, 0, last, cols.len() as u16 - 1)?;
+        ws.set_active(true);
+    }
+    {
+        let ws = book.worksheet_from_index(1)?;
+        let last = rows[1].saturating_sub(1).max(1);
+        ws.autofilter(0, 0, last, DEPENDENCIA_COLS.len() as u16 - 1)?;
         ws.set_freeze_panes(1, 1)?;
-        for (c, w) in [30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0]
-            .iter()
-            .enumerate()
-        {
-            ws.set_column_width(c as u16, *w)?;
-        }
-        ws.set_row_height(0, 30)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-        if !files.is_empty() {
+        widths(ws, &[30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
+        if !run.files.is_empty() {
             let mut chart = Chart::new(ChartType::ColumnStacked);
             for (i, color) in [0xCC4125u32, 0xF1C232, 0x6D9EEB].iter().enumerate() {
                 let col = 4 + i as u16;
@@ -335,115 +599,22 @@ pub fn build(
             ws.insert_chart(last + 2, 0, &chart)?;
         }
     }
-
-    // Metas: compliance of every meta at the cut-off.
     {
-        let ws = book.add_worksheet();
-        ws.set_name("Metas")?;
-        let cols: Vec<String> = [
-            "archivo",
-            "hoja",
-            "fila",
-            "clave",
-            "descripción",
-            "tipo de meta",
-            "trimestre de corte",
-            "programado al corte (o meta)",
-            "alcanzado al corte (o avance)",
-            "cumplimiento %",
-            "estado",
-            "observaciones",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        header(ws, 0, &cols)?;
-        let pct = style::list_cell().set_num_format("0.00%");
-        let dec = style::list_cell().set_num_format("#,##0.##");
-        let mut r = 1u32;
-        for o in files {
-            let Some(wb) = o.workbook else { continue };
-            let cuts = cutoffs(wb);
-            let name = file_name(&wb.path);
-            for (si, s) in wb.sheets.iter().enumerate() {
-                let cut = cuts.get(si).cloned().flatten();
-                for m in &s.metas {
-                    ws.write_string_with_format(r, 0, &name, &cell)?;
-                    ws.write_string_with_format(r, 1, &s.name, &cell)?;
-                    ws.write_number_with_format(r, 2, (m.row + 1) as f64, &num)?;
-                    ws.write_string_with_format(r, 3, m.clave_str().unwrap_or("—"), &cell)?;
-                    ws.write_string_with_format(
-                        r,
-                        4,
-                        m.descripcion
-                            .as_ref()
-                            .map(|d| d.value.as_str())
-                            .unwrap_or(""),
-                        &wrap,
-                    )?;
-                    ws.write_string_with_format(r, 5, m.meta_type.describe(), &cell)?;
-                    let (estado_s, comp) = match &cut {
-                        None => ("sin fecha de corte".to_string(), None),
-                        Some(c) => {
-                            let comp = compliance(m, c.quarter);
-                            let e = estado(comp.map(|x| x.0), band).to_string();
-                            let q = if c.inferred {
-                                format!("{} (inferido)", c.quarter)
-                            } else {
-                                c.quarter.to_string()
-                            };
-                            ws.write_string_with_format(r, 6, &q, &cell)?;
-                            (e, comp)
-                        }
-                    };
-                    if cut.is_none() {
-                        ws.write_string_with_format(r, 6, "—", &cell)?;
-                    }
-                    match comp {
-                        Some((ratio, ach, prog, is_pct)) => {
-                            let f = if is_pct { &pct } else { &dec };
-                            ws.write_number_with_format(r, 7, prog, f)?;
-                            ws.write_number_with_format(r, 8, ach, f)?;
-                            if ratio.is_finite() {
-                                ws.write_number_with_format(r, 9, ratio, &pct)?;
-                            } else {
-                                ws.write_string_with_format(r, 9, "—", &cell)?;
-                            }
-                        }
-                        None => {
-                            for c in 7..=9 {
-                                ws.write_blank(r, c, &cell)?;
-                            }
-                        }
-                    }
-                    let ef: Format = match estado_fill(&estado_s) {
-                        Some(color) => style::list_filled(color),
-                        None => cell.clone(),
-                    };
-                    ws.write_string_with_format(r, 10, &estado_s, &ef)?;
-                    let obs = m
-                        .observaciones
-                        .as_ref()
-                        .map(|o| o.value.as_str())
-                        .unwrap_or("");
-                    ws.write_string_with_format(r, 11, obs, &wrap)?;
-                    r += 1;
-                }
-            }
-        }
-        ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
+        let ws = book.worksheet_from_index(2)?;
+        let r = rows[2];
+        ws.autofilter(
+            0,
+            0,
+            r.saturating_sub(1).max(1),
+            METAS_COLS.len() as u16 - 1,
+        )?;
         ws.set_freeze_panes(1, 2)?;
-        for (c, w) in [
-            30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
-        ]
-        .iter()
-        .enumerate()
-        {
-            ws.set_column_width(c as u16, *w)?;
-        }
-        ws.set_row_height(0, 30)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
+        widths(
+            ws,
+            &[
+                30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
+            ],
+        )?;
     }
     book.save_to_buffer()
 }

@@ -18,12 +18,13 @@ pub fn field(s: &str) -> String {
     }
 }
 
-pub fn render(run: &RunResult) -> String {
-    let mut out = String::from("\u{feff}");
-    out.push_str(
-        "archivo,hoja,celda,fila,meta,regla,tipo,severidad,mensaje,ayuda,valor_sugerido\r\n",
-    );
-    for d in &run.diagnostics {
+/// Writes the CSV one finding at a time.
+pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
+    out.write_all(
+        b"archivo,hoja,celda,fila,meta,regla,tipo,severidad,mensaje,ayuda,valor_sugerido\r\n",
+    )?;
+    for d in run.each_diagnostic() {
         let fix = d.fix.as_ref().map(|f| match &f.value {
             FixValue::Number(n) => crate::model::fmt_num(*n),
             FixValue::Text(t) => t.clone(),
@@ -41,8 +42,13 @@ pub fn render(run: &RunResult) -> String {
             d.help.clone(),
             fix.unwrap_or_default(),
         ];
-        out.push_str(&cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        let mut line = cols.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
+        line.push_str("\r\n");
+        out.write_all(line.as_bytes())?;
     }
-    out
+    Ok(())
+}
+
+pub fn render(run: &RunResult) -> String {
+    super::to_string(|out| write(run, out))
 }

@@ -14,9 +14,9 @@ fn esc_prop(s: &str) -> String {
     esc_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(run: &RunResult) -> String {
-    let mut out = String::new();
-    for d in &run.diagnostics {
+/// Writes one workflow command per finding.
+pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for d in run.each_diagnostic() {
         let cmd = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -38,11 +38,16 @@ pub fn render(run: &RunResult) -> String {
             format!("{} ({where_})", d.rule)
         };
         props.push(format!("title={}", esc_prop(&title)));
-        out.push_str(&format!(
-            "::{cmd} {}::{}\n",
+        writeln!(
+            out,
+            "::{cmd} {}::{}",
             props.join(","),
             esc_data(&format!("{} — {}", d.message, d.help))
-        ));
+        )?;
     }
-    out
+    Ok(())
+}
+
+pub fn render(run: &RunResult) -> String {
+    super::to_string(|out| write(run, out))
 }

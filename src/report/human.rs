@@ -191,9 +191,9 @@ pub fn summary(run: &RunResult) -> String {
 }
 
 pub fn statistics(run: &RunResult) -> String {
-    let mut by: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
-    for d in &run.diagnostics {
-        *by.entry((d.rule.as_str(), d.kind.as_str(), d.severity.as_str()))
+    let mut by: BTreeMap<(String, &str, &str), usize> = BTreeMap::new();
+    for d in run.each_diagnostic() {
+        *by.entry((d.rule, d.kind.as_str(), d.severity.as_str()))
             .or_default() += 1;
     }
     let mut rows: Vec<_> = by.into_iter().collect();
@@ -205,19 +205,26 @@ pub fn statistics(run: &RunResult) -> String {
     out
 }
 
-pub fn render(run: &RunResult, opts: &ReportOptions) -> String {
-    let mut out = String::new();
+/// Writes the findings one at a time, then the statistics and the summary.
+pub fn write(
+    run: &RunResult,
+    opts: &ReportOptions,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let width = opts.width.unwrap_or(100);
     if !opts.quiet {
-        for d in &run.diagnostics {
-            out.push_str(&render_one(d, opts.color, width));
-            out.push('\n');
+        for d in run.each_diagnostic() {
+            out.write_all(render_one(&d, opts.color, width).as_bytes())?;
+            out.write_all(b"\n")?;
         }
     }
     if opts.statistics {
-        out.push_str(&statistics(run));
-        out.push('\n');
+        out.write_all(statistics(run).as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    out.push_str(&summary(run));
-    out
+    out.write_all(summary(run).as_bytes())
+}
+
+pub fn render(run: &RunResult, opts: &ReportOptions) -> String {
+    super::to_string(|out| write(run, opts, out))
 }

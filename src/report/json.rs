@@ -81,29 +81,36 @@ pub fn to_value(run: &RunResult) -> Value {
         "version": 1,
         "policy": run.policy,
         "files": run.files.iter().map(file_value).collect::<Vec<_>>(),
-        "diagnostics": run.diagnostics.iter().map(diagnostic).collect::<Vec<_>>(),
+        "diagnostics": run.each_diagnostic().map(|d| diagnostic(&d)).collect::<Vec<_>>(),
         "policy_warnings": policy_warnings(run),
         "summary": summary(run),
     })
 }
 
-/// Writes an array element by element, so a report of a whole state never exists twice in
-/// memory (as values and as text).
-fn write_array<T>(
+/// Writes an array element by element, so a report of a whole state never exists in memory
+/// (the findings come one file at a time from the run's spill).
+pub fn write_array<T>(
     out: &mut dyn std::io::Write,
     key: &str,
-    items: &[T],
+    indent: &str,
+    items: impl Iterator<Item = T>,
     f: impl Fn(&T) -> Value,
     last: bool,
 ) -> std::io::Result<()> {
-    write!(out, "  \"{key}\": [")?;
-    for (i, it) in items.iter().enumerate() {
-        let text = serde_json::to_string_pretty(&f(it)).map_err(std::io::Error::other)?;
-        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        out.write_all(text.replace('\n', "\n    ").as_bytes())?;
+    write!(out, "{indent}\"{key}\": [")?;
+    let inner = format!("\n{indent}  ");
+    let mut any = false;
+    for (i, it) in items.enumerate() {
+        let text = serde_json::to_string_pretty(&f(&it)).map_err(std::io::Error::other)?;
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(inner.as_bytes())?;
+        out.write_all(text.replace('\n', &inner).as_bytes())?;
+        any = true;
     }
-    if !items.is_empty() {
-        out.write_all(b"\n  ")?;
+    if any {
+        write!(out, "\n{indent}")?;
     }
     out.write_all(if last { b"]\n" } else { b"],\n" })
 }
@@ -112,12 +119,27 @@ fn write_array<T>(
 pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     out.write_all(b"{\n  \"version\": 1,\n")?;
     writeln!(out, "  \"policy\": {},", Value::from(run.policy.clone()))?;
-    write_array(out, "files", &run.files, file_value, false)?;
-    write_array(out, "diagnostics", &run.diagnostics, diagnostic, false)?;
+    write_array(
+        out,
+        "files",
+        "  ",
+        run.files.iter(),
+        |f| file_value(f),
+        false,
+    )?;
+    write_array(
+        out,
+        "diagnostics",
+        "  ",
+        run.each_diagnostic(),
+        diagnostic,
+        false,
+    )?;
     write_array(
         out,
         "policy_warnings",
-        &policy_warnings(run),
+        "  ",
+        policy_warnings(run).into_iter(),
         |v| v.clone(),
         false,
     )?;
@@ -127,7 +149,5 @@ pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<(
 }
 
 pub fn render(run: &RunResult) -> String {
-    let mut buf = Vec::new();
-    let _ = write(run, &mut buf);
-    String::from_utf8(buf).unwrap_or_default()
+    super::to_string(|out| write(run, out))
 }

@@ -36,7 +36,8 @@ pub struct ReportOptions {
     pub width: Option<usize>,
 }
 
-/// Writes a run in the chosen format (JSON is streamed; the others are small enough to build).
+/// Writes a run in the chosen format. Every format is streamed: the findings are read back
+/// from the run one file at a time and written as they come.
 pub fn write(
     fmt: Format,
     run: &RunResult,
@@ -45,18 +46,22 @@ pub fn write(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     match fmt {
+        Format::Human => human::write(run, opts, out),
         Format::Json => json::write(run, out),
-        _ => out.write_all(render(fmt, run, policy, opts).as_bytes()),
+        Format::Sarif => sarif::write(run, policy, out),
+        Format::Github => github::write(run, out),
+        Format::Csv => csv::write(run, out),
     }
 }
 
-/// Renders a run in the chosen format.
+/// Renders a run in the chosen format (tests and small runs).
 pub fn render(fmt: Format, run: &RunResult, policy: &Effective, opts: &ReportOptions) -> String {
-    match fmt {
-        Format::Human => human::render(run, opts),
-        Format::Json => json::render(run),
-        Format::Sarif => sarif::render(run, policy),
-        Format::Github => github::render(run),
-        Format::Csv => csv::render(run),
-    }
+    to_string(|out| write(fmt, run, policy, opts, out))
+}
+
+/// What a streaming writer writes, as a string.
+fn to_string(f: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+    let mut buf = Vec::new();
+    let _ = f(&mut buf);
+    String::from_utf8(buf).unwrap_or_default()
 }

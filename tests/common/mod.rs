@@ -262,7 +262,7 @@ pub fn lint_sheets(sheets: &[Sheet]) -> (tempfile::TempDir, Vec<Diagnostic>) {
     let p = dir.path().join("captura.xlsx");
     write_workbook(&p, sheets);
     let r = lint_with(&builtin_policy("default"), &[p]);
-    (dir, r.diagnostics)
+    (dir, r.diagnostics())
 }
 
 /// Diagnostics of one rule.

@@ -1,0 +1,436 @@
+//! `poalint lint`: discover → read and check each file in parallel → cross-file checks →
+//! one deterministic result for the reporters.
+//!
+//! Memory does not grow with the number of files: each worker reads one workbook, checks it,
+//! applies the policy's exceptions, writes its fix-up workbook when asked (`--fix-dir`), and
+//! hands the file's findings to the [`spill`] (a temporary file) before dropping the workbook.
+//! What stays in memory per file is its [`FileSummary`] line, and the small
+//! [`SheetFacts`] only when a rule compares files.
+
+pub mod spill;
+
+use crate::check::engine::{Engine, Exceptions, FileReport, FileStatus};
+use crate::check::facts::SheetFacts;
+use crate::check::policy::{Effective, Excepcion};
+use crate::check::{Diagnostic, Kind, Severity};
+use crate::read::discover::{Filters, WalkProblem, discover};
+use rayon::prelude::*;
+use spill::{Chunk, Spill};
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Options of a lint run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Worker threads; 0 = all cores.
+    pub jobs: usize,
+    /// Draw each finding's meta row (human output).
+    pub row_context: bool,
+    /// Write fix-up workbooks and `resumen.xlsx` into this folder (`--fix-dir`).
+    pub fix_dir: Option<PathBuf>,
+    /// Replace existing fix-up outputs (`--force`).
+    pub force: bool,
+}
+
+/// One file's line in the report.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    pub status: FileStatus,
+    pub sheets: usize,
+    pub metas: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl FileSummary {
+    fn add(&mut self, s: Severity) {
+        match s {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+            Severity::Info => self.infos += 1,
+        }
+    }
+    pub fn findings(&self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+}
+
+/// Where a file's findings and fix-up material are.
+#[derive(Debug, Default)]
+struct Stored {
+    /// The file's own findings, sorted (in the spill).
+    chunk: Option<Chunk>,
+    /// Findings added after the file's own checks (cross-file rules), sorted.
+    extra: Vec<Diagnostic>,
+    /// What `resumen.xlsx` needs of the workbook (in the spill; only with `--fix-dir`).
+    digest: Option<Chunk>,
+    /// File name of the fix-up workbook written for it.
+    correcciones: Option<String>,
+}
+
+/// The result of a run. Findings are read back from the spill in report order:
+/// [`RunResult::each_diagnostic`] streams them, [`RunResult::diagnostics`] collects them.
+pub struct RunResult {
+    pub policy: String,
+    /// One line per file, sorted by path.
+    pub files: Vec<FileSummary>,
+    stored: Vec<Stored>,
+    spill: Spill,
+    /// Findings silenced by a policy exception.
+    pub accepted: usize,
+    pub unused_exceptions: Vec<Excepcion>,
+    pub walk_problems: Vec<WalkProblem>,
+    /// The fix-up writer's one-line summary (`--fix-dir`), or why it failed.
+    pub fix: Option<Result<String, String>>,
+}
+
+impl RunResult {
+    pub fn count(&self, s: Severity) -> usize {
+        self.files
+            .iter()
+            .map(|f| match s {
+                Severity::Error => f.errors,
+                Severity::Warning => f.warnings,
+                Severity::Info => f.infos,
+            })
+            .sum()
+    }
+    pub fn total(&self) -> usize {
+        self.files.iter().map(FileSummary::findings).sum()
+    }
+    pub fn sheets(&self) -> usize {
+        self.files.iter().map(|f| f.sheets).sum()
+    }
+    pub fn metas(&self) -> usize {
+        self.files.iter().map(|f| f.metas).sum()
+    }
+
+    /// The findings of the `i`-th file of [`RunResult::files`], sorted.
+    pub fn file_diagnostics(&self, i: usize) -> Vec<Diagnostic> {
+        let (f, s) = (&self.files[i], &self.stored[i]);
+        let mut out = match s.chunk {
+            None => Vec::new(),
+            Some(c) => match self
+                .spill
+                .read(c)
+                .map_err(|e| e.to_string())
+                .and_then(|b| spill::decode_all(&b).map_err(|e| e.to_string()))
+            {
+                Ok(v) => v,
+                Err(e) => vec![lost(&f.file, &e)],
+            },
+        };
+        if !s.extra.is_empty() {
+            out.extend(s.extra.iter().cloned());
+            out.sort_by_key(|d| d.sort_key());
+        }
+        out
+    }
+
+    /// Every finding in report order (path, sheet, row, column, rule), one file at a time.
+    pub fn each_diagnostic(&self) -> impl Iterator<Item = Diagnostic> + '_ {
+        (0..self.files.len())
+            .filter(|i| self.files[*i].findings() > 0)
+            .flat_map(|i| self.file_diagnostics(i))
+    }
+
+    /// Every finding in report order, collected (tests and small runs).
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        self.each_diagnostic().collect()
+    }
+
+    /// The bytes stored with [`spill`] as the `i`-th file's digest (fix-up summary).
+    pub fn digest(&self, i: usize) -> Option<Vec<u8>> {
+        self.spill.read(self.stored[i].digest?).ok()
+    }
+
+    /// File name of the fix-up workbook written for the `i`-th file.
+    pub fn correcciones(&self, i: usize) -> Option<&str> {
+        self.stored[i].correcciones.as_deref()
+    }
+}
+
+/// A finding that stands for findings the spill could not give back (an I/O error on the
+/// temporary file): the report says so instead of silently dropping them.
+fn lost(file: &str, why: &str) -> Diagnostic {
+    Diagnostic {
+        rule: "error-interno".into(),
+        kind: Kind::Read,
+        severity: Severity::Error,
+        file: file.to_string(),
+        sheet: None,
+        sheet_index: 0,
+        cell: None,
+        meta: None,
+        message: format!("no se pudieron releer los hallazgos de este archivo: {why}"),
+        help: "Vuelva a ejecutar poalint; si se repite, revise el espacio libre de la carpeta temporal."
+            .into(),
+        fix: None,
+        related: Vec::new(),
+        manual: true,
+        context: None,
+    }
+}
+
+/// How a path is shown: as given on the command line (relative stays relative).
+pub fn display_path(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().to_string();
+    s.strip_prefix("./").map(|x| x.to_string()).unwrap_or(s)
+}
+
+fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = e.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = e.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "pánico sin mensaje".to_string()
+    }
+}
+
+/// What a worker leaves of one file.
+struct Done {
+    summary: FileSummary,
+    stored: Stored,
+    facts: Vec<SheetFacts>,
+    accepted: usize,
+    fix_error: Option<String>,
+}
+
+/// Applies the exceptions to a file's findings; returns how many were accepted.
+fn apply_exceptions(exc: &Mutex<Exceptions>, diags: &mut Vec<Diagnostic>, any: bool) -> usize {
+    if !any || diags.is_empty() {
+        return 0;
+    }
+    let mut exc = exc.lock().unwrap_or_else(|e| e.into_inner());
+    let before = diags.len();
+    diags.retain(|d| !exc.accepts(d));
+    before - diags.len()
+}
+
+/// Runs `poalint lint`. `progress` is called after each file with (done, total).
+pub fn lint(
+    policy: &Effective,
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<RunResult, String> {
+    let mut include = policy.files.include.clone();
+    include.extend(opts.include.iter().cloned());
+    let mut exclude = policy.files.exclude.clone();
+    exclude.extend(opts.exclude.iter().cloned());
+    let filters = Filters::new(&include, &exclude)?;
+    let (files, walk_problems) = discover(&opts.paths, &filters);
+    let shown: Vec<String> = files.iter().map(|p| display_path(p)).collect();
+    let writer = match &opts.fix_dir {
+        Some(dir) => Some(crate::fix::Writer::prepare(
+            dir,
+            &shown,
+            &crate::fix::Options::new(opts.force, policy),
+        )?),
+        None => None,
+    };
+    let engine = Engine::new(policy, opts.row_context);
+    let total = files.len();
+    let done = AtomicUsize::new(0);
+    let labels = &policy.labels;
+    let spill = Spill::new();
+    let exceptions = Mutex::new(Exceptions::new(policy));
+    let any_exception = !policy.excepciones.is_empty();
+    let cross = engine.needs_cross_file();
+
+    let finish = |mut r: FileReport| -> Done {
+        let accepted = apply_exceptions(&exceptions, &mut r.diagnostics, any_exception);
+        r.diagnostics.sort_by_key(|d| d.sort_key());
+        let mut summary = FileSummary {
+            file: r.path.clone(),
+            status: r.status,
+            sheets: r.sheets,
+            metas: r.metas,
+            problem: r.problem.clone(),
+            errors: 0,
+            warnings: 0,
+            infos: 0,
+        };
+        for d in &r.diagnostics {
+            summary.add(d.severity);
+        }
+        let mut stored = Stored::default();
+        let mut fix_error = None;
+        if let (Some(w), Some(wb)) = (&writer, &r.workbook) {
+            match w.write_book(&r.path, wb, &r.diagnostics) {
+                Ok(name) => stored.correcciones = name,
+                Err(e) => fix_error = Some(e),
+            }
+            match spill.append(&crate::fix::digest(wb)) {
+                Ok(c) => stored.digest = Some(c),
+                Err(e) => fix_error = Some(format!("archivo temporal: {e}")),
+            }
+        }
+        drop(r.workbook.take());
+        if !r.diagnostics.is_empty() {
+            match spill.append(&spill::encode_all(&r.diagnostics)) {
+                Ok(c) => stored.chunk = Some(c),
+                // Keep them in memory rather than lose them.
+                Err(_) => stored.extra = std::mem::take(&mut r.diagnostics),
+            }
+        }
+        Done {
+            summary,
+            stored,
+            facts: if cross { r.facts } else { Vec::new() },
+            accepted,
+            fix_error,
+        }
+    };
+
+    let work = |(path, name): (&PathBuf, &String)| -> Done {
+        let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let read = crate::read::read_path(path, name, labels);
+            finish(engine.check_file(name, read, writer.is_some()))
+        }));
+        let d = match r {
+            Ok(d) => d,
+            Err(e) => finish(engine.internal_error(name, &panic_message(e))),
+        };
+        progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        d
+    };
+    let mut dones: Vec<Done> = if opts.jobs == 1 {
+        files.iter().zip(&shown).map(work).collect()
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(opts.jobs)
+            .build()
+            .map_err(|e| e.to_string())?;
+        pool.install(|| files.par_iter().zip(shown.par_iter()).map(work).collect())
+    };
+    for w in &walk_problems {
+        let r = engine.unreadable(
+            &w.path,
+            &crate::read::sniff::ReadProblem::Io(w.message.clone()),
+        );
+        dones.push(finish(r));
+    }
+    dones.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
+
+    let mut accepted: usize = dones.iter().map(|d| d.accepted).sum();
+    let mut fix_errors: Vec<String> = dones
+        .iter_mut()
+        .filter_map(|d| d.fix_error.take())
+        .collect();
+    if cross {
+        let all_facts: Vec<&SheetFacts> = dones.iter().flat_map(|d| d.facts.iter()).collect();
+        let mut extra = engine.check_cross_file(&all_facts);
+        drop(all_facts);
+        accepted += apply_exceptions(&exceptions, &mut extra, any_exception);
+        let index: HashMap<String, usize> = dones
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, d)| (d.summary.file.clone(), i))
+            .collect();
+        let mut touched = Vec::new();
+        for d in extra {
+            if let Some(&i) = index.get(&d.file) {
+                dones[i].summary.add(d.severity);
+                dones[i].stored.extra.push(d);
+                touched.push(i);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for &i in &touched {
+            dones[i].stored.extra.sort_by_key(|d| d.sort_key());
+        }
+        for d in &mut dones {
+            d.facts = Vec::new();
+        }
+        // Fix-up workbooks of files that got findings from other files: written again with
+        // every finding (the file is read again; the workbook was dropped after its checks).
+        if let Some(w) = &writer {
+            let redo: Vec<usize> = touched
+                .into_iter()
+                .filter(|i| {
+                    matches!(
+                        dones[*i].summary.status,
+                        FileStatus::Ok | FileStatus::NotCapture
+                    )
+                })
+                .collect();
+            let by_name: HashMap<&str, &PathBuf> =
+                shown.iter().map(|s| s.as_str()).zip(files.iter()).collect();
+            let results: Vec<(usize, Result<Option<String>, String>)> = redo
+                .par_iter()
+                .map(|&i| {
+                    let d = &dones[i];
+                    let name = d.summary.file.as_str();
+                    let Some(path) = by_name.get(name) else {
+                        return (i, Ok(d.stored.correcciones.clone()));
+                    };
+                    let mut diags = match d.stored.chunk {
+                        Some(c) => spill
+                            .read(c)
+                            .ok()
+                            .and_then(|b| spill::decode_all(&b).ok())
+                            .unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    diags.extend(d.stored.extra.iter().cloned());
+                    diags.sort_by_key(|d| d.sort_key());
+                    let r = match crate::read::read_path(path, name, labels) {
+                        crate::read::FileRead::Ok { workbook, .. } => {
+                            w.write_book(name, &workbook, &diags)
+                        }
+                        crate::read::FileRead::Failed(p) => {
+                            Err(format!("no se pudo releer {name}: {}", p.message()))
+                        }
+                    };
+                    (i, r)
+                })
+                .collect();
+            for (i, r) in results {
+                match r {
+                    Ok(name) => dones[i].stored.correcciones = name,
+                    Err(e) => fix_errors.push(e),
+                }
+            }
+        }
+    }
+    let unused_exceptions = exceptions
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .unused()
+        .into_iter()
+        .cloned()
+        .collect();
+
+    let (files, stored): (Vec<FileSummary>, Vec<Stored>) =
+        dones.into_iter().map(|d| (d.summary, d.stored)).unzip();
+    let mut run = RunResult {
+        policy: policy.name.clone(),
+        files,
+        stored,
+        spill,
+        accepted,
+        unused_exceptions,
+        walk_problems,
+        fix: None,
+    };
+    if let Some(w) = writer {
+        run.fix = Some(match fix_errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => w.finish(&run),
+        });
+    }
+    Ok(run)
+}
