@@ -119,7 +119,7 @@ pub fn write(
         return Err(std::io::Error::other("SARIF: forma inesperada"));
     };
     let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    out.write_all(text[..start].as_bytes())?;
+    out.write_all(&text.as_bytes()[..start])?;
     super::json::write_array(
         out,
         "results",
@@ -128,7 +128,7 @@ pub fn write(
         |d| result(d, &rules),
         false,
     )?;
-    out.write_all(text[at + line.len()..].as_bytes())?;
+    out.write_all(&text.as_bytes()[at + line.len()..])?;
     out.write_all(b"\n")
 }
 

@@ -411,9 +411,9 @@ mod tests {
             kind: KINDS[i % KINDS.len()],
             severity: SEVERITIES[i % 3],
             file: format!("capturas/ñandú {i}.xlsx"),
-            sheet: (i % 2 == 0).then(|| "Hoja «1»".to_string()),
+            sheet: i.is_multiple_of(2).then(|| "Hoja «1»".to_string()),
             sheet_index: i,
-            cell: (i % 3 != 0).then(|| CellRef::new(i as u32 * 1000, 7)),
+            cell: (!i.is_multiple_of(3)).then(|| CellRef::new(i as u32 * 1000, 7)),
             meta: Some("1.2".into()),
             message: "La suma de lo programado (1,234.5) no es la META ANUAL".into(),
             help: String::new(),
@@ -433,7 +433,7 @@ mod tests {
                 label: "P".into(),
             }],
             manual: i % 2 == 1,
-            context: (i % 2 == 0).then(|| RowContext {
+            context: i.is_multiple_of(2).then(|| RowContext {
                 row: 14,
                 columns: vec![("META".into(), "12".into(), CellRef::new(13, 3))],
             }),
