@@ -87,6 +87,7 @@ pub fn build(
 ) -> Result<Vec<u8>, XlsxError> {
     let names = sheet_names(wb);
     let mut book = XlsxBook::new();
+    book.set_zip_compression_level(super::ZIP_LEVEL);
     let file_name = std::path::Path::new(&wb.path)
         .file_name()
         .map(|s| s.to_string_lossy().to_string())

@@ -36,6 +36,10 @@ use std::path::{Path, PathBuf};
 
 /// Name of the summary workbook.
 pub const RESUMEN: &str = "resumen.xlsx";
+/// Deflate level of the written workbooks: the fastest. Level 6 (rust_xlsxwriter's default)
+/// makes them 23 % smaller (28 KB instead of 36 KB a workbook) but cost 29 % more of the
+/// fix-up work (callgrind, 200 generated captures: 6.45 G instructions instead of 5.0 G).
+pub(crate) const ZIP_LEVEL: u8 = 1;
 /// Suffix of the fix-up workbooks.
 pub const SUFFIX: &str = "-correcciones.xlsx";
 
@@ -238,7 +242,10 @@ fn tmp_name(name: &str) -> String {
     format!(".~poalint-{name}.tmp")
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file and a rename.
+/// Writes `bytes` to `dir/name` through a temporary file and a rename, so an interrupted run
+/// never leaves a half-written workbook under its final name. No `fsync`: the outputs can be
+/// written again by running poalint again, and a sync per file made a 1,000-file run wait
+/// ~0.5 s more.
 fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> {
     let tmp = dir.join(tmp_name(name));
     let target = dir.join(name);
@@ -246,7 +253,6 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
         use std::io::Write;
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, &target)
     })();

@@ -514,6 +514,7 @@ pub fn build(
     created: &ExcelDateTime,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut book = XlsxBook::new();
+    book.set_zip_compression_level(super::ZIP_LEVEL);
     book.set_properties(&properties(
         "Resumen de la revisión de capturas TMM-F004",
         created,
