@@ -231,13 +231,6 @@ pub fn output_names(paths: &[&str]) -> Vec<String> {
     names
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
-}
-
 fn tmp_name(name: &str) -> String {
     format!(".~poalint-{name}.tmp")
 }
@@ -301,13 +294,20 @@ impl Writer {
         // with the inputs (canonicalising every input would cost a system call per file).
         let mut existing = Vec::new();
         if dir.is_dir() {
-            let inputs: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            // Each input is canonicalised once, and only when some target exists.
+            let mut inputs: Option<std::collections::HashSet<PathBuf>> = None;
             for t in &targets {
                 let p = dir.join(t);
                 if !p.exists() {
                     continue;
                 }
-                if inputs.iter().any(|i| same_file(i, &p)) {
+                let inputs = inputs.get_or_insert_with(|| {
+                    paths
+                        .iter()
+                        .filter_map(|i| std::fs::canonicalize(i).ok())
+                        .collect()
+                });
+                if std::fs::canonicalize(&p).is_ok_and(|c| inputs.contains(&c)) {
                     return Err(format!(
                         "{} es un archivo de entrada; poalint nunca lo reemplaza (use otra carpeta para --fix-dir)",
                         p.display()
