@@ -505,8 +505,117 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     Ok(())
 }
 
+/// One file as a sheet builder needs it: its findings and digest are read back from the
+/// run's spill only when asked for.
+fn outcome<'a>(
+    run: &'a RunResult,
+    i: usize,
+    owned: &'a mut Vec<Diagnostic>,
+    digest: bool,
+    diags: bool,
+) -> FileOutcome<'a> {
+    let summary = &run.files[i];
+    *owned = if diags && summary.findings() > 0 {
+        run.file_diagnostics(i)
+    } else {
+        Vec::new()
+    };
+    FileOutcome {
+        summary,
+        digest: if digest {
+            run.digest(i).and_then(|b| Digest::decode(&b).ok())
+        } else {
+            None
+        },
+        diags: owned.iter().collect(),
+        correcciones: run.correcciones(i).map(str::to_string),
+    }
+}
+
+fn new_sheet(name: &str, cols: &[String]) -> Result<Worksheet, XlsxError> {
+    let mut ws = Worksheet::new();
+    ws.set_name(name)?;
+    header(&mut ws, 0, cols)?;
+    Ok(ws)
+}
+
+fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> Result<Worksheet, XlsxError> {
+    let mut cols = strings(&RESUMEN_COLS);
+    cols.extend(rules.iter().cloned());
+    let mut ws = new_sheet("Resumen", &cols)?;
+    let mut r = 1u32;
+    let mut owned = Vec::new();
+    for i in 0..run.files.len() {
+        let o = outcome(run, i, &mut owned, true, true);
+        resumen_rows(&mut ws, &o, rules, f, &mut r)?;
+    }
+    ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
+    ws.set_freeze_panes(1, 2)?;
+    widths(&mut ws, &[30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
+    for (j, rule) in rules.iter().enumerate() {
+        let w = (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0);
+        ws.set_column_width((RESUMEN_COLS.len() + j) as u16, w)?;
+    }
+    ws.set_active(true);
+    Ok(ws)
+}
+
+fn dependencia_sheet(run: &RunResult, f: &Fmts) -> Result<Worksheet, XlsxError> {
+    let mut ws = new_sheet("Por dependencia", &strings(&DEPENDENCIA_COLS))?;
+    let mut r = 1u32;
+    let mut owned = Vec::new();
+    for i in 0..run.files.len() {
+        let o = outcome(run, i, &mut owned, true, true);
+        dependencia_row(&mut ws, &o, f, &mut r)?;
+    }
+    let last = r.saturating_sub(1).max(1);
+    ws.autofilter(0, 0, last, DEPENDENCIA_COLS.len() as u16 - 1)?;
+    ws.set_freeze_panes(1, 1)?;
+    widths(&mut ws, &[30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
+    if !run.files.is_empty() {
+        let mut chart = Chart::new(ChartType::ColumnStacked);
+        for (i, color) in [0xCC4125u32, 0xF1C232, 0x6D9EEB].iter().enumerate() {
+            let col = 4 + i as u16;
+            chart
+                .add_series()
+                .set_name(("Por dependencia", 0, col))
+                .set_categories(("Por dependencia", 1, 0, last, 0))
+                .set_values(("Por dependencia", 1, col, last, col))
+                .set_format(
+                    ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(*color)),
+                );
+        }
+        chart.title().set_name("Hallazgos por dependencia");
+        chart.y_axis().set_name("hallazgos");
+        chart.set_width(760).set_height(420);
+        ws.insert_chart(last + 2, 0, &chart)?;
+    }
+    Ok(ws)
+}
+
+fn metas_sheet(run: &RunResult, band: [f64; 2], f: &Fmts) -> Result<Worksheet, XlsxError> {
+    let mut ws = new_sheet("Metas", &strings(&METAS_COLS))?;
+    let mut r = 1u32;
+    let mut owned = Vec::new();
+    for i in 0..run.files.len() {
+        let o = outcome(run, i, &mut owned, true, false);
+        metas_rows(&mut ws, &o, band, f, &mut r)?;
+    }
+    ws.autofilter(0, 0, r.saturating_sub(1).max(1), METAS_COLS.len() as u16 - 1)?;
+    ws.set_freeze_panes(1, 2)?;
+    widths(
+        &mut ws,
+        &[
+            30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
+        ],
+    )?;
+    Ok(ws)
+}
+
 /// Builds `resumen.xlsx` in memory from a run: one file at a time, its findings and digest
-/// read back from the run's spill. `rules`: the rule ids with findings, sorted.
+/// read back from the run's spill; the three sheets are built in parallel (at the scale of a
+/// state, `Metas` has a row per meta of every capture). `rules`: the rule ids with findings,
+/// sorted.
 pub fn build(
     run: &RunResult,
     rules: &[String],
@@ -528,94 +637,17 @@ pub fn build(
         pct: style::list_cell().set_num_format("0.00%"),
         dec: style::list_cell().set_num_format("#,##0.##"),
     };
-    let mut resumen_cols = strings(&RESUMEN_COLS);
-    resumen_cols.extend(rules.iter().cloned());
-    for (name, cols) in [
-        ("Resumen", resumen_cols.clone()),
-        ("Por dependencia", strings(&DEPENDENCIA_COLS)),
-        ("Metas", strings(&METAS_COLS)),
-    ] {
-        let ws = book.add_worksheet();
-        ws.set_name(name)?;
-        header(ws, 0, &cols)?;
-    }
-    let mut rows = [1u32; 3];
-    for i in 0..run.files.len() {
-        let summary = &run.files[i];
-        let owned = if summary.findings() > 0 {
-            run.file_diagnostics(i)
-        } else {
-            Vec::new()
-        };
-        let o = FileOutcome {
-            summary,
-            digest: run.digest(i).and_then(|b| Digest::decode(&b).ok()),
-            diags: owned.iter().collect(),
-            correcciones: run.correcciones(i).map(str::to_string),
-        };
-        resumen_rows(book.worksheet_from_index(0)?, &o, rules, &f, &mut rows[0])?;
-        dependencia_row(book.worksheet_from_index(1)?, &o, &f, &mut rows[1])?;
-        metas_rows(book.worksheet_from_index(2)?, &o, band, &f, &mut rows[2])?;
-    }
-
-    {
-        let ws = book.worksheet_from_index(0)?;
-        let r = rows[0];
-        ws.autofilter(
-            0,
-            0,
-            r.saturating_sub(1).max(1),
-            resumen_cols.len() as u16 - 1,
-        )?;
-        ws.set_freeze_panes(1, 2)?;
-        widths(ws, &[30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
-        for (j, rule) in rules.iter().enumerate() {
-            let w = (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0);
-            ws.set_column_width((RESUMEN_COLS.len() + j) as u16, w)?;
-        }
-        ws.set_active(true);
-    }
-    {
-        let ws = book.worksheet_from_index(1)?;
-        let last = rows[1].saturating_sub(1).max(1);
-        ws.autofilter(0, 0, last, DEPENDENCIA_COLS.len() as u16 - 1)?;
-        ws.set_freeze_panes(1, 1)?;
-        widths(ws, &[30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
-        if !run.files.is_empty() {
-            let mut chart = Chart::new(ChartType::ColumnStacked);
-            for (i, color) in [0xCC4125u32, 0xF1C232, 0x6D9EEB].iter().enumerate() {
-                let col = 4 + i as u16;
-                chart
-                    .add_series()
-                    .set_name(("Por dependencia", 0, col))
-                    .set_categories(("Por dependencia", 1, 0, last, 0))
-                    .set_values(("Por dependencia", 1, col, last, col))
-                    .set_format(
-                        ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(*color)),
-                    );
-            }
-            chart.title().set_name("Hallazgos por dependencia");
-            chart.y_axis().set_name("hallazgos");
-            chart.set_width(760).set_height(420);
-            ws.insert_chart(last + 2, 0, &chart)?;
-        }
-    }
-    {
-        let ws = book.worksheet_from_index(2)?;
-        let r = rows[2];
-        ws.autofilter(
-            0,
-            0,
-            r.saturating_sub(1).max(1),
-            METAS_COLS.len() as u16 - 1,
-        )?;
-        ws.set_freeze_panes(1, 2)?;
-        widths(
-            ws,
-            &[
-                30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
-            ],
-        )?;
-    }
+    let (resumen, (dependencia, metas)) = rayon::join(
+        || resumen_sheet(run, rules, &f),
+        || {
+            rayon::join(
+                || dependencia_sheet(run, &f),
+                || metas_sheet(run, band, &f),
+            )
+        },
+    );
+    book.push_worksheet(resumen?);
+    book.push_worksheet(dependencia?);
+    book.push_worksheet(metas?);
     book.save_to_buffer()
 }
