@@ -77,7 +77,8 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
         return;
     }
     // Each clave's first use.
-    let mut seen: HashMap<String, (&SheetFacts, &ClaveFact)> = HashMap::new();
+    let n: usize = group.iter().map(|f| f.claves.len()).sum();
+    let mut seen: HashMap<String, (&SheetFacts, &ClaveFact)> = HashMap::with_capacity(n);
     for f in group {
         for c in &f.claves {
             match seen.entry(norm(&c.clave)) {

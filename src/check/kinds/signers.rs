@@ -173,18 +173,25 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
     for (role_key, scope) in &p.scopes {
         // Entries of this role, grouped by the role's own scope.
         let mut by_scope: BTreeMap<String, Vec<(&SheetFacts, &SignerFact)>> = BTreeMap::new();
+        let mut key = String::new();
         for f in group {
             // The sheet's group, computed at its first signer of the role.
             let mut sheet_key: Option<String> = None;
             for s in &f.signers {
                 if s.role.key() == role_key && s.key.is_some() {
-                    let mut key = sheet_key.get_or_insert_with(|| scope.key(f)).clone();
+                    key.clear();
+                    key.push_str(sheet_key.get_or_insert_with(|| scope.key(f)));
                     key.push('\u{1}');
                     // Other roles (COORDINADOR ADMINISTRATIVO...) are compared with the same role.
                     if let Role::Other(text) = &s.role {
                         key.push_str(&other_role_key(text));
                     }
-                    by_scope.entry(key).or_default().push((f, s));
+                    match by_scope.get_mut(&key) {
+                        Some(entries) => entries.push((f, s)),
+                        None => {
+                            by_scope.insert(key.clone(), vec![(f, s)]);
+                        }
+                    }
                 }
             }
         }
