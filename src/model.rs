@@ -117,10 +117,12 @@ pub fn fmt_num(n: f64) -> String {
         return n.to_string();
     }
     if (n - n.round()).abs() < 1e-9 {
-        format!("{}", n.round() as i64)
+        (n.round() as i64).to_string()
     } else {
-        let s = format!("{:.4}", n);
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+        let mut s = format!("{:.4}", n);
+        let shown = s.trim_end_matches('0').trim_end_matches('.').len();
+        s.truncate(shown);
+        s
     }
 }
 
@@ -250,11 +252,16 @@ impl Meta {
             .as_ref()
             .map(|d| d.value.as_str())
             .unwrap_or("");
-        let mut s: String = d.chars().take(48).collect();
-        if d.chars().count() > 48 {
-            s.push('…');
+        // The first 48 characters, and an ellipsis when there are more.
+        match d.char_indices().nth(48) {
+            None => d.to_string(),
+            Some((end, _)) => {
+                let mut s = String::with_capacity(end + '…'.len_utf8());
+                s.push_str(&d[..end]);
+                s.push('…');
+                s
+            }
         }
-        s
     }
 }
 
@@ -438,5 +445,64 @@ pub struct Workbook {
 impl Workbook {
     pub fn metas(&self) -> usize {
         self.sheets.iter().map(|s| s.metas.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_the_form_shows_them() {
+        assert_eq!(fmt_num(23.0), "23");
+        assert_eq!(fmt_num(-4.0), "-4");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(0.23076923), "0.2308");
+        assert_eq!(fmt_num(1.00004), "1");
+        assert_eq!(fmt_num(7.1000000001), "7.1");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+    }
+
+    #[test]
+    fn short_descriptions_cut_at_48_characters() {
+        let meta = |d: &str| Meta {
+            row: 0,
+            clave: None,
+            linea_accion: None,
+            descripcion: Some(Located::new(d.to_string(), CellRef::new(0, 0))),
+            unidad_medida: None,
+            meta_anual: Num {
+                cell: CellRef::new(0, 1),
+                raw: CellValue::Empty,
+                quantity: Quantity::Blank,
+                problem: None,
+            },
+            programado: std::array::from_fn(|_| Num {
+                cell: CellRef::new(0, 2),
+                raw: CellValue::Empty,
+                quantity: Quantity::Blank,
+                problem: None,
+            }),
+            alcanzado: std::array::from_fn(|_| Num {
+                cell: CellRef::new(0, 3),
+                raw: CellValue::Empty,
+                quantity: Quantity::Blank,
+                problem: None,
+            }),
+            avance_absoluto: None,
+            acumulado_relativo: None,
+            observaciones: None,
+            observaciones_cell: None,
+            meta_type: MetaType::Cumulative,
+        };
+        let exact = "Á".repeat(48);
+        assert_eq!(meta(&exact).short_description(), exact);
+        assert_eq!(
+            meta(&format!("{exact}B")).short_description(),
+            format!("{exact}…")
+        );
+        assert_eq!(meta("corta").short_description(), "corta");
     }
 }

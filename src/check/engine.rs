@@ -2,7 +2,7 @@
 //! for rules whose scope is wider — across files; turns findings into diagnostics and applies
 //! the policy's exceptions.
 
-use super::facts::SheetFacts;
+use super::facts::{NameKeys, SheetFacts};
 use super::kinds::{self, Cutoff, Finding, SheetCtx};
 use super::policy::{Effective, Excepcion};
 use super::rules::{RuleDef, render};
@@ -51,7 +51,7 @@ pub struct Engine<'a> {
 }
 
 fn rule_diag(rule: &RuleDef, file: &str, f: Finding) -> Diagnostic {
-    let args: Vec<(&str, String)> = f.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    let args = &f.args;
     Diagnostic {
         rule: rule.id.clone(),
         kind: rule.kind,
@@ -61,8 +61,8 @@ fn rule_diag(rule: &RuleDef, file: &str, f: Finding) -> Diagnostic {
         sheet_index: f.sheet.as_ref().map_or(0, |(_, i)| *i),
         cell: f.cell,
         meta: f.meta,
-        message: render(&rule.message, &args),
-        help: render(&rule.help, &args),
+        message: render(&rule.message, args),
+        help: render(&rule.help, args),
         fix: f.fix,
         related: f.related,
         manual: f.manual,
@@ -214,7 +214,12 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let facts: Vec<SheetFacts> = wb.sheets.iter().map(|s| SheetFacts::of(path, s)).collect();
+        let mut names = NameKeys::default();
+        let facts: Vec<SheetFacts> = wb
+            .sheets
+            .iter()
+            .map(|s| SheetFacts::of_with(path, s, &mut names))
+            .collect();
         let refs: Vec<&SheetFacts> = facts.iter().collect();
         for (rule, compiled, scope) in &self.rules {
             let Some(scope) = scope else {
@@ -322,27 +327,44 @@ impl<'a> Engine<'a> {
     }
 
     fn non_numeric(&self, wb: &Workbook, s: &CaptureSheet, out: &mut Vec<Diagnostic>) {
+        use kinds::percent::QUARTERS;
+        /// A numeric column of the metas table, as a finding names it.
+        #[derive(Clone, Copy)]
+        enum Column {
+            Named(&'static str),
+            Programado(usize),
+            Alcanzado(usize),
+        }
         for m in &s.metas {
-            let mut cells: Vec<(&crate::model::Num, String)> =
-                vec![(&m.meta_anual, "META ANUAL".into())];
-            for q in 0..4 {
-                cells.push((
-                    &m.programado[q],
-                    format!("P de {}", kinds::percent::QUARTERS[q]),
-                ));
-                cells.push((
-                    &m.alcanzado[q],
-                    format!("A de {}", kinds::percent::QUARTERS[q]),
-                ));
-            }
-            if let Some(a) = &m.avance_absoluto {
-                cells.push((a, "AVANCE ABSOLUTO".into()));
-            }
-            if let Some(r) = &m.acumulado_relativo {
-                cells.push((r, "ACUMULADO RELATIVO".into()));
-            }
+            // (cell, column): the quarters as P and A of each in turn; names spelled out only
+            // for a cell that is reported.
+            let quarters = (0..8).map(|i| {
+                let q = i / 2;
+                if i % 2 == 0 {
+                    (&m.programado[q], Column::Programado(q))
+                } else {
+                    (&m.alcanzado[q], Column::Alcanzado(q))
+                }
+            });
+            let cells = std::iter::once((&m.meta_anual, Column::Named("META ANUAL")))
+                .chain(quarters)
+                .chain(
+                    m.avance_absoluto
+                        .as_ref()
+                        .map(|a| (a, Column::Named("AVANCE ABSOLUTO"))),
+                )
+                .chain(
+                    m.acumulado_relativo
+                        .as_ref()
+                        .map(|r| (r, Column::Named("ACUMULADO RELATIVO"))),
+                );
             for (n, col) in cells {
                 if let Some(p) = &n.problem {
+                    let col = match col {
+                        Column::Named(name) => name.to_string(),
+                        Column::Programado(q) => format!("P de {}", QUARTERS[q]),
+                        Column::Alcanzado(q) => format!("A de {}", QUARTERS[q]),
+                    };
                     if let Some(mut d) = self.simple(
                         "valor-no-numerico",
                         &wb.path,

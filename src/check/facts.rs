@@ -51,8 +51,28 @@ fn cn(c: &crate::model::CodeName) -> Option<CodeNameFact> {
     })
 }
 
+/// Signer names already reduced with [`name_key`] while summarising one workbook: the same
+/// people sign most of its sheets, and reducing a name is the costly part of a summary.
+#[derive(Debug, Default)]
+pub struct NameKeys<'a>(std::collections::HashMap<&'a str, Option<String>>);
+
+impl<'a> NameKeys<'a> {
+    /// The reduced name, or `None` when nothing is left of it.
+    fn get(&mut self, name: &'a str) -> Option<String> {
+        self.0
+            .entry(name)
+            .or_insert_with(|| Some(name_key(name)).filter(|k| !k.is_empty()))
+            .clone()
+    }
+}
+
 impl SheetFacts {
     pub fn of(file: &str, s: &CaptureSheet) -> SheetFacts {
+        SheetFacts::of_with(file, s, &mut NameKeys::default())
+    }
+
+    /// [`SheetFacts::of`] reusing the names reduced for earlier sheets of the workbook.
+    pub fn of_with<'a>(file: &str, s: &'a CaptureSheet, keys: &mut NameKeys<'a>) -> SheetFacts {
         let signers = s
             .firmantes
             .iter()
@@ -60,11 +80,7 @@ impl SheetFacts {
                 role: f.role.clone(),
                 rol_text: f.rol.value.clone(),
                 nombre: f.nombre.as_ref().map(|n| n.value.clone()),
-                key: f
-                    .nombre
-                    .as_ref()
-                    .map(|n| name_key(&n.value))
-                    .filter(|k| !k.is_empty()),
+                key: f.nombre.as_ref().and_then(|n| keys.get(&n.value)),
                 cell: f.anchor(),
                 duplicated: s.firmantes.iter().filter(|g| g.role == f.role).count() > 1,
             })
@@ -117,24 +133,33 @@ impl Scope {
 
     /// The group a sheet belongs to under this scope.
     pub fn key(&self, f: &SheetFacts) -> String {
-        let sheet = || format!("{}\u{1}{}", f.file, f.sheet_index);
+        // `file`, a separator, then a tag and a code (or the sheet's index).
+        let in_file = |tag: &str, code: &str| {
+            let mut k = String::with_capacity(f.file.len() + 2 + tag.len() + code.len());
+            k.push_str(&f.file);
+            k.push('\u{1}');
+            k.push_str(tag);
+            k.push_str(code);
+            k
+        };
+        let sheet = || in_file("", &f.sheet_index.to_string());
         match self {
             Scope::Sheet => sheet(),
             Scope::Unidad => f
                 .unidad
                 .as_ref()
-                .map(|u| format!("{}\u{1}u{}", f.file, norm_code(u)))
+                .map(|u| in_file("u", norm_code_str(u)))
                 .unwrap_or_else(sheet),
             Scope::Programa => f
                 .programa
                 .as_ref()
-                .map(|p| format!("{}\u{1}p{}", f.file, norm_code(&p.code)))
+                .map(|p| in_file("p", norm_code_str(&p.code)))
                 .unwrap_or_else(sheet),
             Scope::Workbook => f.file.clone(),
             Scope::Ramo => f
                 .ramo
                 .as_ref()
-                .map(|r| format!("ramo\u{1}{}", norm_code(&r.code)))
+                .map(|r| format!("ramo\u{1}{}", norm_code_str(&r.code)))
                 .unwrap_or_else(|| f.file.clone()),
             Scope::Run => String::new(),
         }
@@ -154,11 +179,12 @@ impl Scope {
 
 /// `064` and `64`, `8.7.2.` and `8.7.2` are the same code.
 pub fn norm_code(c: &str) -> String {
+    norm_code_str(c).to_string()
+}
+
+/// [`norm_code`] without allocating.
+pub fn norm_code_str(c: &str) -> &str {
     let t = c.trim().trim_end_matches('.');
     let t2 = t.trim_start_matches('0');
-    if t2.is_empty() {
-        "0".into()
-    } else {
-        t2.to_string()
-    }
+    if t2.is_empty() { "0" } else { t2 }
 }

@@ -15,8 +15,10 @@
 //! ```
 
 use super::{Finding, SheetCtx};
-use crate::check::facts::{Scope, SheetFacts};
+use crate::check::facts::{ClaveFact, Scope, SheetFacts};
 use serde::Deserialize;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -59,55 +61,60 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
 
 /// `5.3`, `5.3.` and `05.3` are the same clave.
 fn norm(c: &str) -> String {
-    c.trim()
-        .trim_end_matches(['.', '-'])
-        .split('.')
-        .map(|p| {
-            let t = p.trim_start_matches('0');
-            if t.is_empty() { "0" } else { t }
-        })
-        .collect::<Vec<_>>()
-        .join(".")
+    let mut out = String::with_capacity(c.len());
+    for (i, p) in c.trim().trim_end_matches(['.', '-']).split('.').enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        let t = p.trim_start_matches('0');
+        out.push_str(if t.is_empty() { "0" } else { t });
+    }
+    out
 }
 
 pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
     if p.check != Check::Duplicate {
         return;
     }
-    let mut seen: Vec<(String, &SheetFacts, &crate::check::facts::ClaveFact)> = Vec::new();
+    // Each clave's first use.
+    let n: usize = group.iter().map(|f| f.claves.len()).sum();
+    let mut seen: HashMap<String, (&SheetFacts, &ClaveFact)> = HashMap::with_capacity(n);
     for f in group {
         for c in &f.claves {
-            let k = norm(&c.clave);
-            if let Some((_, first_sheet, first)) = seen.iter().find(|(s, _, _)| *s == k) {
-                let where_ = if first_sheet.file == f.file {
-                    format!(
-                        "la hoja «{}», celda {} ({})",
-                        first_sheet.sheet,
-                        first.cell.a1(),
-                        first.descripcion
-                    )
-                } else {
-                    format!(
-                        "{} › {} › {} ({})",
-                        first_sheet.file,
-                        first_sheet.sheet,
-                        first.cell.a1(),
-                        first.descripcion
-                    )
-                };
-                let mut x = Finding {
-                    sheet: Some((f.sheet.clone(), f.sheet_index)),
-                    cell: Some(c.cell),
-                    meta: Some(c.clave.clone()),
-                    file: Some(f.file.clone()),
-                    ..Default::default()
+            match seen.entry(norm(&c.clave)) {
+                Entry::Vacant(e) => {
+                    e.insert((f, c));
                 }
-                .arg("clave", c.clave.clone())
-                .arg("otra", where_);
-                x.manual = true;
-                out.push(x);
-            } else {
-                seen.push((k, f, c));
+                Entry::Occupied(e) => {
+                    let (first_sheet, first) = *e.get();
+                    let where_ = if first_sheet.file == f.file {
+                        format!(
+                            "la hoja «{}», celda {} ({})",
+                            first_sheet.sheet,
+                            first.cell.a1(),
+                            first.descripcion
+                        )
+                    } else {
+                        format!(
+                            "{} › {} › {} ({})",
+                            first_sheet.file,
+                            first_sheet.sheet,
+                            first.cell.a1(),
+                            first.descripcion
+                        )
+                    };
+                    let mut x = Finding {
+                        sheet: Some((f.sheet.clone(), f.sheet_index)),
+                        cell: Some(c.cell),
+                        meta: Some(c.clave.clone()),
+                        file: Some(f.file.clone()),
+                        ..Default::default()
+                    }
+                    .arg("clave", c.clave.clone())
+                    .arg("otra", where_);
+                    x.manual = true;
+                    out.push(x);
+                }
             }
         }
     }

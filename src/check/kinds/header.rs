@@ -18,7 +18,7 @@
 //! ```
 
 use super::{Finding, SheetCtx};
-use crate::check::facts::{CodeNameFact, Scope, SheetFacts, norm_code};
+use crate::check::facts::{CodeNameFact, Scope, SheetFacts, norm_code_str};
 use crate::read::text::fold;
 use serde::Deserialize;
 
@@ -120,15 +120,24 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
     }
 }
 
-/// A name reduced for comparison: no accents, case or punctuation.
+/// A name reduced for comparison: no accents, case or punctuation; words of letters and digits
+/// separated by one space.
 fn name_norm(s: &str) -> String {
-    fold(s)
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    let f = fold(s);
+    let mut out = String::with_capacity(f.len());
+    let mut gap = false;
+    for c in f.chars() {
+        if c.is_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
 }
 
 pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
@@ -141,36 +150,53 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
             "programa" => ("PROGRAMA", |f| f.programa.as_ref()),
             _ => continue,
         };
-        let mut codes: Vec<String> = group
+        // Each sheet's code, normalised once.
+        let all: Vec<(&str, &SheetFacts, &CodeNameFact)> = group
             .iter()
-            .filter_map(|f| get(f).map(|c| norm_code(&c.code)))
+            .filter_map(|f| get(f).map(|c| (norm_code_str(&c.code), *f, c)))
             .collect();
+        let mut codes: Vec<&str> = all.iter().map(|(code, _, _)| *code).collect();
         codes.sort();
         codes.dedup();
         for code in codes {
-            let entries: Vec<(&SheetFacts, &CodeNameFact)> = group
+            let entries: Vec<(&SheetFacts, &CodeNameFact)> = all
                 .iter()
-                .filter_map(|f| get(f).map(|c| (*f, c)))
-                .filter(|(_, c)| norm_code(&c.code) == code && !c.name.trim().is_empty())
+                .filter(|(k, _, c)| *k == code && !c.name.trim().is_empty())
+                .map(|(_, f, c)| (*f, *c))
                 .collect();
             if entries.len() < 2 {
                 continue;
             }
-            let mut counts: Vec<(String, usize, usize, String)> = Vec::new();
-            for (i, (_, c)) in entries.iter().enumerate() {
-                let k = name_norm(&c.name);
-                match counts.iter_mut().find(|x| x.0 == k) {
+            // Each spelling reduced once: most sheets write the very same name.
+            let mut spellings: Vec<(&str, String)> = Vec::new();
+            let which: Vec<usize> = entries
+                .iter()
+                .map(
+                    |(_, c)| match spellings.iter().position(|(raw, _)| *raw == c.name) {
+                        Some(i) => i,
+                        None => {
+                            spellings.push((&c.name, name_norm(&c.name)));
+                            spellings.len() - 1
+                        }
+                    },
+                )
+                .collect();
+            let keys: Vec<&str> = which.iter().map(|i| spellings[*i].1.as_str()).collect();
+            // (reduced name, count, first position, name as first written)
+            let mut counts: Vec<(&str, usize, usize, &str)> = Vec::new();
+            for (i, ((_, c), k)) in entries.iter().zip(&keys).enumerate() {
+                match counts.iter_mut().find(|x| x.0 == *k) {
                     Some(e) => e.1 += 1,
-                    None => counts.push((k, 1, i, c.name.clone())),
+                    None => counts.push((k, 1, i, &c.name)),
                 }
             }
             if counts.len() < 2 {
                 continue;
             }
             counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-            let (major, n, _, major_raw) = counts[0].clone();
-            for (f, c) in &entries {
-                if name_norm(&c.name) == major {
+            let (major, n, _, major_raw) = counts[0];
+            for ((f, c), k) in entries.iter().zip(&keys) {
+                if *k == major {
                     continue;
                 }
                 let mut x = Finding {
@@ -182,11 +208,29 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
                 .arg("campo", campo)
                 .arg("clave", c.code.clone())
                 .arg("nombre", c.name.clone())
-                .arg("mayoria", major_raw.clone())
+                .arg("mayoria", major_raw)
                 .arg("n_otras", n.to_string());
                 x.manual = true;
                 out.push(x);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_norm;
+
+    #[test]
+    fn names_reduce_to_words() {
+        assert_eq!(
+            name_norm("  Gestión y conducción, de la  POLÍTICA. "),
+            "GESTION Y CONDUCCION DE LA POLITICA"
+        );
+        assert_eq!(
+            name_norm("ADMINISTRACIÓN-(OFICINA)"),
+            "ADMINISTRACION OFICINA"
+        );
+        assert_eq!(name_norm(" .- "), "");
     }
 }

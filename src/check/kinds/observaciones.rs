@@ -29,6 +29,9 @@ pub struct Params {
     pub min_chars: usize,
     #[serde(default)]
     pub not_explanations: Vec<String>,
+    /// `not_explanations` folded, on first use.
+    #[serde(skip)]
+    folded: std::sync::OnceLock<Vec<String>>,
 }
 
 fn band() -> [f64; 2] {
@@ -45,7 +48,11 @@ impl Params {
         let f = fold(t);
         let f = f.trim();
         f.chars().filter(|c| c.is_alphanumeric()).count() >= self.min_chars
-            && !self.not_explanations.iter().any(|n| fold(n) == f)
+            && !self
+                .folded
+                .get_or_init(|| self.not_explanations.iter().map(|n| fold(n)).collect())
+                .iter()
+                .any(|n| n == f)
     }
 }
 
@@ -79,7 +86,7 @@ pub fn compliance(m: &crate::model::Meta, cutoff: u8) -> Option<(f64, f64, f64, 
             .any(|n| n.value().is_some_and(|v| v != 0.0));
         let avance = match &m.avance_absoluto {
             Some(a) if a.value().is_some() => on_scale(a.quantity, pct_scale),
-            _ => expected_avance(m, cutoff).map(|(_, v, _)| v),
+            _ => expected_avance(m, cutoff).map(|e| e.shown),
         };
         let achieved = avance.is_some_and(|a| a != 0.0);
         if !any_p && !achieved {

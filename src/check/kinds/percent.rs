@@ -105,6 +105,11 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 if meta == 0.0 {
                     continue;
                 }
+                // Computed once per meta: the cut-off AVANCE (sum, or last captured A).
+                let computed = ctx
+                    .cutoff
+                    .as_ref()
+                    .and_then(|c| expected_avance(m, c.quarter));
                 // AVANCE as written when the column has it, else computed to the cut-off.
                 let (avance, avance_cell) = match &m.avance_absoluto {
                     Some(a) if a.problem.is_none() && a.value().is_some() => {
@@ -112,7 +117,7 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                     }
                     Some(a) if a.problem.is_some() => continue,
                     _ => match &ctx.cutoff {
-                        Some(c) => (expected_avance(m, c.quarter).map(|(_, v, _)| v), None),
+                        Some(_) => (computed.map(|e| e.shown), None),
                         None => continue,
                     },
                 };
@@ -120,26 +125,28 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 let expected = avance / meta;
                 // When the written AVANCE is itself a rounded display of the computed one
                 // (47% for 47.25%), a relativo computed from the unrounded value is right too.
-                let mut accepted = vec![expected];
-                if let (Some(a), Some(c)) = (&m.avance_absoluto, &ctx.cutoff) {
-                    if let Some((alts, _, _)) = expected_avance(m, c.quarter) {
-                        let tol = display_tolerance(&a.raw).max(1e-9);
-                        for alt in alts {
-                            if (alt - avance).abs() <= tol {
-                                accepted.push(alt / meta);
-                            }
+                let mut accepted = [expected; 3];
+                let mut n_accepted = 1;
+                if let (Some(a), Some(e)) = (&m.avance_absoluto, &computed) {
+                    let tol = display_tolerance(&a.raw).max(1e-9);
+                    for alt in e.accepted() {
+                        if (alt - avance).abs() <= tol {
+                            accepted[n_accepted] = alt / meta;
+                            n_accepted += 1;
                         }
                     }
                 }
+                let accepted = &accepted[..n_accepted];
                 let show = |v: f64| if pct_meta { pct(v) } else { num(v) };
                 // The value the fix-up workbook writes uses the corrected AVANCE when the written
                 // one is itself wrong (reported by avance-absoluto).
-                let corrected = match (&m.avance_absoluto, &ctx.cutoff) {
-                    (Some(_), Some(c)) => expected_avance(m, c.quarter)
-                        .filter(|(alts, _, _)| {
-                            accepted.len() == 1 && alts.iter().all(|a| (a - avance).abs() > 1e-9)
-                        })
-                        .map(|(_, shown, _)| shown / meta),
+                let corrected = match (&m.avance_absoluto, &computed) {
+                    (Some(_), Some(e))
+                        if accepted.len() == 1
+                            && e.accepted().iter().all(|a| (a - avance).abs() > 1e-9) =>
+                    {
+                        Some(e.shown / meta)
+                    }
                     _ => None,
                 };
                 let fix = Some(Fix {
@@ -180,44 +187,64 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 if !is_percent_meta(m.meta_type) {
                     continue;
                 }
-                let mut cells: Vec<(&Num, String)> = Vec::new();
-                for c in &p.cells {
-                    match c.as_str() {
-                        "meta_anual" => cells.push((&m.meta_anual, "META ANUAL".into())),
-                        "programado" => {
-                            for (q, n) in m.programado.iter().enumerate() {
-                                cells.push((n, format!("P de {}", QUARTERS[q])));
-                            }
-                        }
-                        "alcanzado" => {
-                            for (q, n) in m.alcanzado.iter().enumerate() {
-                                cells.push((n, format!("A de {}", QUARTERS[q])));
-                            }
-                        }
-                        "avance_absoluto" => {
-                            if let Some(a) = &m.avance_absoluto {
-                                cells.push((a, "AVANCE ABSOLUTO".into()));
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                for (n, name) in cells {
+                // Column names are only spelled out for a finding.
+                let mut check = |n: &Num, column: Column| {
                     let Some(v) = on_scale(n.quantity, true) else {
-                        continue;
+                        return;
                     };
                     if v < p.min - 1e-9 || v > p.max + 1e-9 {
                         let mut f = Finding::on(sheet, Some(n.cell))
                             .meta(m.clave_str())
                             .arg("valor", pct(v))
-                            .arg("columna", name)
+                            .arg("columna", column.label())
                             .arg("minimo", pct(p.min))
                             .arg("maximo", pct(p.max));
                         f.manual = true;
                         out.push(f);
                     }
+                };
+                for c in &p.cells {
+                    match c.as_str() {
+                        "meta_anual" => check(&m.meta_anual, Column::MetaAnual),
+                        "programado" => {
+                            for (q, n) in m.programado.iter().enumerate() {
+                                check(n, Column::Programado(q));
+                            }
+                        }
+                        "alcanzado" => {
+                            for (q, n) in m.alcanzado.iter().enumerate() {
+                                check(n, Column::Alcanzado(q));
+                            }
+                        }
+                        "avance_absoluto" => {
+                            if let Some(a) = &m.avance_absoluto {
+                                check(a, Column::AvanceAbsoluto);
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
+        }
+    }
+}
+
+/// A column a percentage bound is checked on.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    MetaAnual,
+    Programado(usize),
+    Alcanzado(usize),
+    AvanceAbsoluto,
+}
+
+impl Column {
+    fn label(self) -> String {
+        match self {
+            Column::MetaAnual => "META ANUAL".into(),
+            Column::Programado(q) => format!("P de {}", QUARTERS[q]),
+            Column::Alcanzado(q) => format!("A de {}", QUARTERS[q]),
+            Column::AvanceAbsoluto => "AVANCE ABSOLUTO".into(),
         }
     }
 }

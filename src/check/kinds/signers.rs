@@ -84,9 +84,40 @@ impl Params {
 
     /// Whether `a` is a small misspelling of `b` (both already reduced with [`name_key`]).
     pub fn is_misspelling(&self, a: &str, b: &str) -> bool {
+        let (len_a, len_b) = (a.chars().count(), b.chars().count());
+        // The distance is at least the difference in length, and at least half the letters
+        // one name has and the other lacks: cheap ways to rule out different people.
+        if len_a.abs_diff(len_b) > self.max_edits
+            || letters_apart(a, b).is_some_and(|n| n.div_ceil(2) > self.max_edits)
+        {
+            return false;
+        }
         let d = strsim::damerau_levenshtein(a, b);
-        d <= self.max_edits && strsim::normalized_damerau_levenshtein(a, b) >= self.similarity
+        // As strsim::normalized_damerau_levenshtein, without computing the distance again.
+        let similarity = if a.is_empty() && b.is_empty() {
+            1.0
+        } else {
+            1.0 - (d as f64) / (len_a.max(len_b) as f64)
+        };
+        d <= self.max_edits && similarity >= self.similarity
     }
+}
+
+/// How many ASCII characters one string has and the other lacks, counting repeats (`None` when
+/// either is not ASCII). An insertion or deletion changes this count by one, a substitution by
+/// at most two and a transposition not at all, so the edit distance is at least half of it.
+fn letters_apart(a: &str, b: &str) -> Option<usize> {
+    if !a.is_ascii() || !b.is_ascii() {
+        return None;
+    }
+    let mut count = [0i32; 128];
+    for c in a.bytes() {
+        count[c as usize] += 1;
+    }
+    for c in b.bytes() {
+        count[c as usize] -= 1;
+    }
+    Some(count.iter().map(|n| n.unsigned_abs() as usize).sum())
 }
 
 pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
@@ -102,12 +133,10 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 }
             }
         }
-        Check::NoBlock => {
-            if sheet.firmantes.is_empty() {
-                let mut x = Finding::on(sheet, None);
-                x.manual = true;
-                out.push(x);
-            }
+        Check::NoBlock if sheet.firmantes.is_empty() => {
+            let mut x = Finding::on(sheet, None);
+            x.manual = true;
+            out.push(x);
         }
         Check::RoleTwice => {
             let mut seen: Vec<(&Role, &crate::model::Firmante)> = Vec::new();
@@ -144,18 +173,25 @@ pub fn check_group(p: &Params, group: &[&SheetFacts], out: &mut Vec<Finding>) {
     for (role_key, scope) in &p.scopes {
         // Entries of this role, grouped by the role's own scope.
         let mut by_scope: BTreeMap<String, Vec<(&SheetFacts, &SignerFact)>> = BTreeMap::new();
+        let mut key = String::new();
         for f in group {
+            // The sheet's group, computed at its first signer of the role.
+            let mut sheet_key: Option<String> = None;
             for s in &f.signers {
                 if s.role.key() == role_key && s.key.is_some() {
+                    key.clear();
+                    key.push_str(sheet_key.get_or_insert_with(|| scope.key(f)));
+                    key.push('\u{1}');
                     // Other roles (COORDINADOR ADMINISTRATIVO...) are compared with the same role.
-                    let role = match &s.role {
-                        Role::Other(text) => other_role_key(text),
-                        _ => String::new(),
-                    };
-                    by_scope
-                        .entry(format!("{}\u{1}{role}", scope.key(f)))
-                        .or_default()
-                        .push((f, s));
+                    if let Role::Other(text) = &s.role {
+                        key.push_str(&other_role_key(text));
+                    }
+                    match by_scope.get_mut(&key) {
+                        Some(entries) => entries.push((f, s)),
+                        None => {
+                            by_scope.insert(key.clone(), vec![(f, s)]);
+                        }
+                    }
                 }
             }
         }
@@ -175,37 +211,41 @@ fn compare(
         return;
     }
     // Majority spelling by reduced name; ties go to the first sheet.
-    let mut counts: Vec<(String, usize, usize)> = Vec::new(); // key, count, first position
+    let mut counts: Vec<(&str, usize, usize)> = Vec::new(); // key, count, first position
     for (i, (_, s)) in entries.iter().enumerate() {
-        let k = s.key.clone().unwrap_or_default();
+        let k = s.key.as_deref().unwrap_or("");
         match counts.iter_mut().find(|(c, _, _)| *c == k) {
             Some(e) => e.1 += 1,
             None => counts.push((k, 1, i)),
         }
     }
     counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
-    let (major, n_major, _) = counts[0].clone();
+    let (major, n_major, _) = counts[0];
     // The majority's most common written form.
-    let mut raw: Vec<(String, usize)> = Vec::new();
+    let mut raw: Vec<(&str, usize)> = Vec::new();
     for (_, s) in entries
         .iter()
-        .filter(|(_, s)| s.key.as_deref() == Some(major.as_str()))
+        .filter(|(_, s)| s.key.as_deref() == Some(major))
     {
-        let r = s.nombre.clone().unwrap_or_default();
+        let r = s.nombre.as_deref().unwrap_or("");
         match raw.iter_mut().find(|(x, _)| *x == r) {
             Some(e) => e.1 += 1,
             None => raw.push((r, 1)),
         }
     }
-    raw.sort_by(|a, b| b.1.cmp(&a.1));
-    let major_raw = raw.first().map(|r| r.0.clone()).unwrap_or_default();
+    raw.sort_by_key(|r| std::cmp::Reverse(r.1));
+    let major_raw = raw.first().map_or("", |r| r.0);
     for (facts, s) in entries {
         let key = s.key.as_deref().unwrap_or("");
-        let nombre = s.nombre.clone().unwrap_or_default();
+        let nombre = s.nombre.as_deref().unwrap_or("");
         if key == major {
             if p.check == Check::Variant && nombre.trim() != major_raw.trim() {
-                out.push(finding(facts, s, &nombre, &major_raw, n_major, scope));
+                out.push(finding(facts, s, nombre, major_raw, n_major, scope));
             }
+            continue;
+        }
+        // Only a misspelling or a different person is reported from here on.
+        if !matches!(p.check, Check::Misspelling | Check::Different) {
             continue;
         }
         // A role written twice on one sheet is reported by rol-duplicado; skip the odd one out
@@ -214,19 +254,19 @@ fn compare(
             && entries.iter().any(|(g, t)| {
                 g.file == facts.file
                     && g.sheet_index == facts.sheet_index
-                    && t.key.as_deref() == Some(major.as_str())
+                    && t.key.as_deref() == Some(major)
             })
         {
             continue;
         }
-        let misspelled = p.is_misspelling(key, &major);
+        let misspelled = p.is_misspelling(key, major);
         let report = match p.check {
             Check::Misspelling => misspelled,
             Check::Different => !misspelled,
             _ => false,
         };
         if report {
-            let mut f = finding(facts, s, &nombre, &major_raw, n_major, scope);
+            let mut f = finding(facts, s, nombre, major_raw, n_major, scope);
             f.manual = true;
             out.push(f);
         }
@@ -263,4 +303,54 @@ fn other_role_key(text: &str) -> String {
         .map(|w| w.chars().take(8).collect::<String>())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition the shortcuts of `is_misspelling` must agree with.
+    fn reference(p: &Params, a: &str, b: &str) -> bool {
+        strsim::damerau_levenshtein(a, b) <= p.max_edits
+            && strsim::normalized_damerau_levenshtein(a, b) >= p.similarity
+    }
+
+    #[test]
+    fn misspelling_shortcuts_agree_with_strsim() {
+        let p = Params {
+            check: Check::Misspelling,
+            scopes: BTreeMap::new(),
+            similarity: similarity(),
+            max_edits: max_edits(),
+        };
+        let names = [
+            "",
+            "A",
+            "AGUSTIN SANCHEZ PEREZ",
+            "AGUSTIN SANDEZ PEREZ",
+            "AGUSTIN SANCHEZ PERES",
+            "AUGSTIN SANCHEZ PEREZ",
+            "MARIA RENTERIA LOPEZ",
+            "MARIA KENTERRIA LOPEZ",
+            "JORGE PUGA",
+            "JORGE PUIG",
+            "JORGE PUGAS RUIZ",
+            "ÑANDÚ PÉREZ",
+            "NANDU PEREZ",
+            "PEREZ SANCHEZ AGUSTIN",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(p.is_misspelling(a, b), reference(&p, a, b), "{a} / {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn letters_apart_counts_repeats() {
+        assert_eq!(letters_apart("PUGA", "PUIG"), Some(2));
+        assert_eq!(letters_apart("ABBA", "AB"), Some(2));
+        assert_eq!(letters_apart("AB", "BA"), Some(0));
+        assert_eq!(letters_apart("Ñ", "N"), None);
+    }
 }

@@ -83,39 +83,100 @@ pub fn on_scale(q: Quantity, like_percent: bool) -> Option<f64> {
 }
 
 /// Values of the cells that count: all four quarters, or those up to the cut-off.
-fn quarters<'a>(cells: &'a [Num; 4], upto: usize) -> &'a [Num] {
+fn quarters(cells: &[Num; 4], upto: usize) -> &[Num] {
     &cells[..upto.min(4)]
 }
 
-/// What AVANCE ABSOLUTO should be for a meta at the cut-off: (accepted values, shown value, detail).
-pub fn expected_avance(m: &Meta, cutoff: u8) -> Option<(Vec<f64>, f64, String)> {
+/// What AVANCE ABSOLUTO should be for a meta at the cut-off. Plain numbers: the text that
+/// explains it ([`Expected::detail`]) is only built when a finding is reported.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected {
+    /// Accepted values: the sum; for level metas, the last captured A and their average.
+    accepted: [f64; 2],
+    n_accepted: usize,
+    /// The value shown in messages and written by the fix-up workbook.
+    pub shown: f64,
+    how: How,
+}
+
+/// How an [`Expected`] value was computed, for its detail text.
+#[derive(Debug, Clone, Copy)]
+enum How {
+    /// The A values up to the cut-off, added.
+    Sum { vals: [f64; 4], n: usize },
+    /// The last captured A of a level meta, on a percentage scale or not.
+    Last { pct: bool },
+}
+
+impl Expected {
+    /// The values AVANCE ABSOLUTO may hold.
+    pub fn accepted(&self) -> &[f64] {
+        &self.accepted[..self.n_accepted]
+    }
+
+    /// How the value was computed: `11 + 12`, `último alcanzado 45%`.
+    pub fn detail(&self) -> String {
+        match self.how {
+            How::Sum { vals, n } => vals[..n]
+                .iter()
+                .map(|v| num(*v))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            How::Last { pct } => {
+                let shown = if pct {
+                    super::pct(self.shown)
+                } else {
+                    num(self.shown)
+                };
+                format!("último alcanzado {shown}")
+            }
+        }
+    }
+}
+
+/// What AVANCE ABSOLUTO should be for a meta at the cut-off, or `None` when a level meta has
+/// nothing captured.
+pub fn expected_avance(m: &Meta, cutoff: u8) -> Option<Expected> {
     let upto = cutoff as usize;
     let a = quarters(&m.alcanzado, upto);
     if m.meta_type.is_cumulative() {
-        let vals: Vec<f64> = a.iter().map(|n| n.value().unwrap_or(0.0)).collect();
-        let sum: f64 = vals.iter().sum();
-        let detail = vals.iter().map(|v| num(*v)).collect::<Vec<_>>().join(" + ");
-        Some((vec![sum], sum, detail))
+        let mut vals = [0.0; 4];
+        for (v, n) in vals.iter_mut().zip(a) {
+            *v = n.value().unwrap_or(0.0);
+        }
+        let n = a.len();
+        let sum: f64 = vals[..n].iter().sum();
+        Some(Expected {
+            accepted: [sum, 0.0],
+            n_accepted: 1,
+            shown: sum,
+            how: How::Sum { vals, n },
+        })
     } else {
         let pct = m.meta_anual.quantity.is_percent() || a.iter().any(|n| n.quantity.is_percent());
         // A 0 in a quarter where nothing was programmed is a placeholder, not a level.
         let p = quarters(&m.programado, upto);
-        let captured: Vec<f64> = a
+        let mut captured = [0.0; 4];
+        let mut n = 0;
+        for v in a
             .iter()
             .zip(p)
             .filter(|(an, pn)| {
                 an.value().is_some_and(|v| v != 0.0) || pn.value().is_some_and(|v| v != 0.0)
             })
             .filter_map(|(an, _)| on_scale(an.quantity, pct))
-            .collect();
-        let last = *captured.last()?;
-        let avg = captured.iter().sum::<f64>() / captured.len() as f64;
-        let show = |v: f64| if pct { super::pct(v) } else { num(v) };
-        Some((
-            vec![last, avg],
-            last,
-            format!("último alcanzado {}", show(last)),
-        ))
+        {
+            captured[n] = v;
+            n += 1;
+        }
+        let last = *captured[..n].last()?;
+        let avg = captured[..n].iter().sum::<f64>() / n as f64;
+        Some(Expected {
+            accepted: [last, avg],
+            n_accepted: 2,
+            shown: last,
+            how: How::Last { pct },
+        })
     }
 }
 
@@ -173,9 +234,10 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 {
                     continue;
                 }
-                let Some((accepted, shown, detail)) = expected_avance(m, cut.quarter) else {
+                let Some(expected) = expected_avance(m, cut.quarter) else {
                     continue;
                 };
+                let shown = expected.shown;
                 let pct = !m.meta_type.is_cumulative()
                     && (m.meta_anual.quantity.is_percent()
                         || m.alcanzado.iter().any(|n| n.quantity.is_percent()));
@@ -191,30 +253,30 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                     p.tolerance.max(1e-9)
                 };
                 match (p.on, on_scale(avance.quantity, pct)) {
-                    (On::Mismatch, Some(v)) => {
-                        if accepted.iter().all(|a| (a - v).abs() > tol) {
-                            let shown_s = if pct { super::pct(shown) } else { num(shown) };
-                            let v_s = if pct { super::pct(v) } else { num(v) };
-                            let mut f = Finding::on(sheet, Some(avance.cell))
-                                .meta(m.clave_str())
-                                .arg("avance", v_s)
-                                .arg("esperado", shown_s)
-                                .arg(
-                                    "detalle",
-                                    if cut.inferred {
-                                        format!("{detail}; trimestre de corte inferido")
-                                    } else {
-                                        detail
-                                    },
-                                );
-                            f.fix = fix;
-                            for n in quarters(&m.alcanzado, cut.quarter as usize) {
-                                if n.value().is_some() {
-                                    f = f.related(n.cell, "alcanzado");
-                                }
+                    (On::Mismatch, Some(v))
+                        if expected.accepted().iter().all(|a| (a - v).abs() > tol) =>
+                    {
+                        let shown_s = if pct { super::pct(shown) } else { num(shown) };
+                        let v_s = if pct { super::pct(v) } else { num(v) };
+                        let mut f = Finding::on(sheet, Some(avance.cell))
+                            .meta(m.clave_str())
+                            .arg("avance", v_s)
+                            .arg("esperado", shown_s)
+                            .arg(
+                                "detalle",
+                                if cut.inferred {
+                                    format!("{}; trimestre de corte inferido", expected.detail())
+                                } else {
+                                    expected.detail()
+                                },
+                            );
+                        f.fix = fix;
+                        for n in quarters(&m.alcanzado, cut.quarter as usize) {
+                            if n.value().is_some() {
+                                f = f.related(n.cell, "alcanzado");
                             }
-                            out.push(f);
                         }
+                        out.push(f);
                     }
                     (On::Blank, None) => {
                         let any_a = m.alcanzado.iter().any(|n| n.value().is_some());
@@ -223,7 +285,7 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                             let mut f = Finding::on(sheet, Some(avance.cell))
                                 .meta(m.clave_str())
                                 .arg("esperado", shown_s)
-                                .arg("detalle", detail);
+                                .arg("detalle", expected.detail());
                             f.fix = fix;
                             out.push(f);
                         }
