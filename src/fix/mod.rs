@@ -380,9 +380,17 @@ impl Writer {
                 rules.dedup();
             }
         }
-        let bytes = resumen::build(run, &rules, self.opts.band, &self.created)
-            .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))?;
-        write_atomically(&self.dir, RESUMEN, &bytes)?;
+        let tmp = self.dir.join(tmp_name(RESUMEN));
+        let built = resumen::build(run, &rules, self.opts.band, &self.created, &tmp)
+            .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))
+            .and_then(|()| {
+                std::fs::rename(&tmp, self.dir.join(RESUMEN))
+                    .map_err(|e| format!("no se pudo escribir {RESUMEN}: {e}"))
+            });
+        if built.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        built?;
 
         let readable = |f: &crate::run::FileSummary| {
             matches!(f.status, FileStatus::Ok | FileStatus::NotCapture)

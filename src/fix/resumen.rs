@@ -499,7 +499,6 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     for (c, w) in w.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    ws.set_row_height(0, 30)?;
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     Ok(())
@@ -532,17 +531,30 @@ fn outcome<'a>(
     }
 }
 
-fn new_sheet(name: &str, cols: &[String]) -> Result<Worksheet, XlsxError> {
-    let mut ws = Worksheet::new();
+/// Names a constant-memory sheet and writes its header row (rows are flushed to a temporary
+/// file as they are written, so they go strictly in order: the header row's height is set
+/// while it is still the current row).
+fn start_sheet(
+    ws: Result<Worksheet, XlsxError>,
+    name: &str,
+    cols: &[String],
+) -> Result<Worksheet, XlsxError> {
+    let mut ws = ws?;
     ws.set_name(name)?;
     header(&mut ws, 0, cols)?;
+    ws.set_row_height(0, 30)?;
     Ok(ws)
 }
 
-fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> Result<Worksheet, XlsxError> {
+fn resumen_sheet(
+    ws: Result<Worksheet, XlsxError>,
+    run: &RunResult,
+    rules: &[String],
+    f: &Fmts,
+) -> Result<Worksheet, XlsxError> {
     let mut cols = strings(&RESUMEN_COLS);
     cols.extend(rules.iter().cloned());
-    let mut ws = new_sheet("Resumen", &cols)?;
+    let mut ws = start_sheet(ws, "Resumen", &cols)?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
@@ -560,8 +572,12 @@ fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> Result<Workshee
     Ok(ws)
 }
 
-fn dependencia_sheet(run: &RunResult, f: &Fmts) -> Result<Worksheet, XlsxError> {
-    let mut ws = new_sheet("Por dependencia", &strings(&DEPENDENCIA_COLS))?;
+fn dependencia_sheet(
+    ws: Result<Worksheet, XlsxError>,
+    run: &RunResult,
+    f: &Fmts,
+) -> Result<Worksheet, XlsxError> {
+    let mut ws = start_sheet(ws, "Por dependencia", &strings(&DEPENDENCIA_COLS))?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
@@ -593,15 +609,25 @@ fn dependencia_sheet(run: &RunResult, f: &Fmts) -> Result<Worksheet, XlsxError> 
     Ok(ws)
 }
 
-fn metas_sheet(run: &RunResult, band: [f64; 2], f: &Fmts) -> Result<Worksheet, XlsxError> {
-    let mut ws = new_sheet("Metas", &strings(&METAS_COLS))?;
+fn metas_sheet(
+    ws: Result<Worksheet, XlsxError>,
+    run: &RunResult,
+    band: [f64; 2],
+    f: &Fmts,
+) -> Result<Worksheet, XlsxError> {
+    let mut ws = start_sheet(ws, "Metas", &strings(&METAS_COLS))?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
         let o = outcome(run, i, &mut owned, true, false);
         metas_rows(&mut ws, &o, band, f, &mut r)?;
     }
-    ws.autofilter(0, 0, r.saturating_sub(1).max(1), METAS_COLS.len() as u16 - 1)?;
+    ws.autofilter(
+        0,
+        0,
+        r.saturating_sub(1).max(1),
+        METAS_COLS.len() as u16 - 1,
+    )?;
     ws.set_freeze_panes(1, 2)?;
     widths(
         &mut ws,
@@ -612,16 +638,18 @@ fn metas_sheet(run: &RunResult, band: [f64; 2], f: &Fmts) -> Result<Worksheet, X
     Ok(ws)
 }
 
-/// Builds `resumen.xlsx` in memory from a run: one file at a time, its findings and digest
-/// read back from the run's spill; the three sheets are built in parallel (at the scale of a
-/// state, `Metas` has a row per meta of every capture). `rules`: the rule ids with findings,
-/// sorted.
+/// Writes `resumen.xlsx` to `path` from a run: one file at a time, its findings and digest
+/// read back from the run's spill. The three sheets are built in parallel and in "constant
+/// memory" mode (rows go to temporary files as they are written; strings inline): at the
+/// scale of a state, `Metas` has a row per meta of every capture, hundreds of thousands of
+/// rows that would otherwise stay in memory. `rules`: the rule ids with findings, sorted.
 pub fn build(
     run: &RunResult,
     rules: &[String],
     band: [f64; 2],
     created: &ExcelDateTime,
-) -> Result<Vec<u8>, XlsxError> {
+    path: &std::path::Path,
+) -> Result<(), XlsxError> {
     let mut book = XlsxBook::new();
     book.set_zip_compression_level(super::ZIP_LEVEL);
     book.set_properties(&properties(
@@ -637,17 +665,23 @@ pub fn build(
         pct: style::list_cell().set_num_format("0.00%"),
         dec: style::list_cell().set_num_format("#,##0.##"),
     };
+    let sheets = [
+        book.new_worksheet_with_constant_memory(),
+        book.new_worksheet_with_constant_memory(),
+        book.new_worksheet_with_constant_memory(),
+    ];
+    let [a, b, c] = sheets;
     let (resumen, (dependencia, metas)) = rayon::join(
-        || resumen_sheet(run, rules, &f),
+        || resumen_sheet(a, run, rules, &f),
         || {
             rayon::join(
-                || dependencia_sheet(run, &f),
-                || metas_sheet(run, band, &f),
+                || dependencia_sheet(b, run, &f),
+                || metas_sheet(c, run, band, &f),
             )
         },
     );
     book.push_worksheet(resumen?);
     book.push_worksheet(dependencia?);
     book.push_worksheet(metas?);
-    book.save_to_buffer()
+    book.save(path)
 }
