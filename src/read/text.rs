@@ -18,19 +18,21 @@ pub fn fold(s: &str) -> String {
             out.push(' ');
         }
         space = false;
-        push_folded(c, &mut out);
+        if c.is_ascii() {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            push_folded(c, &mut out);
+        }
     }
     out
 }
 
-/// Pushes one character upper-cased and without accents. ASCII and the Spanish letters take a
-/// table lookup; anything else goes through Unicode decomposition.
+/// Pushes one non-ASCII character upper-cased and without accents (ASCII is upper-cased by
+/// the callers). The Spanish letters take a table lookup; anything else goes through Unicode
+/// decomposition. Returns whether that decomposition was used: only then may the pushed
+/// characters include something other than letters and digits.
 #[inline]
-fn push_folded(c: char, out: &mut String) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_uppercase());
-        return;
-    }
+fn push_folded(c: char, out: &mut String) -> bool {
     let base = match c {
         'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'A',
         'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
@@ -43,7 +45,7 @@ fn push_folded(c: char, out: &mut String) {
     };
     if base != '\0' {
         out.push(base);
-        return;
+        return false;
     }
     for d in c.nfd() {
         if unicode_normalization::char::is_combining_mark(d) {
@@ -53,21 +55,27 @@ fn push_folded(c: char, out: &mut String) {
             out.push(u);
         }
     }
+    true
 }
 
 /// [`fold`], then only letters and digits: `"P E R I O D O"` → `"PERIODO"`, `"L/A"` → `"LA"`.
 pub fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    // Whether a character went through Unicode decomposition, which may yield characters
+    // that are not letters or digits (ASCII and the Spanish letters never do).
+    let mut decomposed = false;
     for c in s.chars() {
         if c.is_ascii() {
             if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_uppercase());
             }
         } else if c.is_alphanumeric() {
-            push_folded(c, &mut out);
+            decomposed |= push_folded(c, &mut out);
         }
     }
-    out.retain(|c| c.is_alphanumeric());
+    if decomposed {
+        out.retain(|c| c.is_alphanumeric());
+    }
     out
 }
 
