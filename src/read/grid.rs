@@ -65,6 +65,9 @@ pub struct Grid {
     cells: Vec<(CellRef, CellValue)>,
     /// One entry per row holding cells, ascending: where its cells sit in `cells`.
     rows: Vec<RowSpan>,
+    /// Whether two cells share a position (only a forged file does that). [`Grid::get`]
+    /// then picks one by searching the whole sheet, and [`RowCells::get`] defers to it.
+    duplicates: bool,
     /// Set when the sheet was cut at [`MAX_CELLS_PER_SHEET`].
     pub truncated: bool,
 }
@@ -91,9 +94,11 @@ impl Grid {
     ) -> Grid {
         cells.sort_by_key(|(c, _)| (c.row, c.col));
         let mut rows: Vec<RowSpan> = Vec::new();
+        let mut duplicates = false;
         for (i, (c, v)) in cells.iter().enumerate() {
             match rows.last_mut() {
                 Some(span) if span.row == c.row => {
+                    duplicates |= cells[i - 1].0.col == c.col;
                     span.end = i + 1;
                     span.filled |= !v.is_empty();
                 }
@@ -110,6 +115,7 @@ impl Grid {
             index,
             cells,
             rows,
+            duplicates,
             truncated,
         }
     }
@@ -145,6 +151,15 @@ impl Grid {
         &self.cells[self.row_range(row)]
     }
 
+    /// One row, to look up several of its cells for the price of one search in the sheet.
+    pub fn row_cells(&self, row: u32) -> RowCells<'_> {
+        RowCells {
+            grid: self,
+            row,
+            cells: self.row(row),
+        }
+    }
+
     /// Every row index that holds at least one non-empty cell, ascending.
     pub fn rows(&self) -> impl Iterator<Item = u32> + '_ {
         self.rows.iter().filter(|s| s.filled).map(|s| s.row)
@@ -152,6 +167,26 @@ impl Grid {
 
     pub fn is_empty(&self) -> bool {
         !self.rows.iter().any(|s| s.filled)
+    }
+}
+
+/// The cells of one row of a [`Grid`] ([`Grid::row_cells`]).
+pub struct RowCells<'g> {
+    grid: &'g Grid,
+    row: u32,
+    cells: &'g [(CellRef, CellValue)],
+}
+
+impl<'g> RowCells<'g> {
+    /// The same cell as [`Grid::get`] on this row, searched within the row.
+    pub fn get(&self, col: u32) -> Option<&'g CellValue> {
+        if self.grid.duplicates {
+            return self.grid.get(self.row, col);
+        }
+        self.cells
+            .binary_search_by(|(c, _)| c.col.cmp(&col))
+            .ok()
+            .map(|i| &self.cells[i].1)
     }
 }
 
@@ -619,6 +654,19 @@ mod tests {
         assert_eq!(g.text(2, 0), None);
         assert!(!g.is_empty());
         assert!(Grid::new("V".into(), 0, vec![(CellRef::new(0, 0), text(" "))], false).is_empty());
+        let r = g.row_cells(4);
+        assert_eq!(r.get(2), g.get(4, 2));
+        assert_eq!(r.get(1), None);
+        assert!(!g.duplicates);
+        // Two cells at one place (a forged file): the row defers to the whole-sheet search.
+        let cells = vec![
+            (CellRef::new(0, 1), text("x")),
+            (CellRef::new(0, 1), text("y")),
+            (CellRef::new(0, 2), text("z")),
+        ];
+        let g = Grid::new("D".into(), 0, cells, false);
+        assert!(g.duplicates);
+        assert_eq!(g.row_cells(0).get(1), g.get(0, 1));
     }
 
     fn names(v: &[&str]) -> Vec<String> {

@@ -131,6 +131,49 @@ impl Pattern {
 #[derive(Debug, Clone)]
 pub struct Labels {
     patterns: [Vec<Pattern>; Field::ALL.len()],
+    /// The header fields' spellings in one list, for [`Labels::header_label`].
+    header: HeaderIndex,
+}
+
+/// The spellings of the [`HEADER_FIELDS`], flattened in the order they are tried (field by
+/// field, each field's spellings in order), so the first that matches names the same field
+/// as trying each field in turn. Rebuilt whenever a spelling is added.
+#[derive(Debug, Clone, Default)]
+struct HeaderIndex {
+    all: Vec<(Pattern, Field)>,
+    /// Only the non-[`Pattern::Exact`] ones: enough for a text longer than every exact one.
+    loose: Vec<(Pattern, Field)>,
+    /// The longest [`Pattern::Exact`] spelling, in bytes.
+    max_exact: usize,
+}
+
+impl HeaderIndex {
+    fn new(patterns: &[Vec<Pattern>]) -> HeaderIndex {
+        let mut index = HeaderIndex::default();
+        for f in HEADER_FIELDS {
+            for p in &patterns[f as usize] {
+                index.all.push((p.clone(), f));
+                match p {
+                    Pattern::Exact(e) => index.max_exact = index.max_exact.max(e.len()),
+                    _ => index.loose.push((p.clone(), f)),
+                }
+            }
+        }
+        index
+    }
+
+    /// The first header field one of whose spellings squashed text `sq` matches.
+    fn field(&self, sq: &str) -> Option<Field> {
+        let candidates = if sq.len() > self.max_exact {
+            &self.loose
+        } else {
+            &self.all
+        };
+        candidates
+            .iter()
+            .find(|(p, _)| p.matches(sq))
+            .map(|(_, f)| *f)
+    }
 }
 
 impl Serialize for Labels {
@@ -222,7 +265,10 @@ impl Default for Labels {
             ex("RELATIVO"),
         ];
         p[Observaciones as usize] = vec![pre("OBSERVACION")];
-        Labels { patterns: p }
+        Labels {
+            header: HeaderIndex::new(&p),
+            patterns: p,
+        }
     }
 }
 
@@ -234,6 +280,7 @@ impl Labels {
             return;
         }
         self.patterns[field as usize].insert(0, Pattern::Exact(sq));
+        self.header = HeaderIndex::new(&self.patterns);
     }
 
     /// The spellings of `field`, in the order they are tried.
@@ -249,7 +296,7 @@ impl Labels {
 
     /// The first header-block field (in [`HEADER_FIELDS`] order) squashed text `sq` names.
     fn header_field(&self, sq: &str) -> Option<Field> {
-        HEADER_FIELDS.into_iter().find(|f| self.is(*f, sq))
+        self.header.field(sq)
     }
 
     /// The header-block field a cell's text names, with the inline value after the label
@@ -296,7 +343,34 @@ impl Labels {
 
 #[cfg(test)]
 mod tests {
-    use super::{Field, Labels};
+    use super::{Field, HEADER_FIELDS, Labels};
+    use crate::read::text::squash;
+
+    /// The flattened header index names the field that trying each field in turn names.
+    #[test]
+    fn header_index_agrees_with_field_order() {
+        let mut l = Labels::default();
+        l.add_alias(Field::OtherHeader, "Dependencia");
+        l.add_alias(Field::Fecha, "Fecha de elaboración del informe trimestral");
+        for text in [
+            "RAMO",
+            "Dependencia",
+            "UE",
+            "Eje de gobierno 4",
+            "EJE",
+            "Fecha de elaboración del informe trimestral",
+            "FECHA DE CORTE",
+            "Línea de acción",
+            "Clasificación administrativa del gasto público municipal",
+            "",
+            "texto cualquiera",
+        ] {
+            let sq = squash(text);
+            let naive = HEADER_FIELDS.into_iter().find(|f| l.is(*f, &sq));
+            assert_eq!(l.header_field(&sq), naive, "{text}");
+        }
+        assert_eq!(l.header_field("DEPENDENCIA"), Some(Field::Ramo));
+    }
 
     #[test]
     fn header_labels_and_aliases() {

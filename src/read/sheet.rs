@@ -7,13 +7,14 @@
 //! so [`SheetCells`] works out its squashed text and the header label it names once, on
 //! first use, and every pass reads them from there.
 
-use super::grid::{Grid, cell_display, cell_text};
+use super::grid::{Grid, RowCells, cell_display, cell_text};
 use super::labels::{Field, Labels};
 use super::text::{
-    clave_only, find_quarter_word, find_year, fold, looks_like_code, parse_date, parse_number,
-    parse_percent, split_clave, squash,
+    clave_only, find_quarter_word_folded, find_year, fold, looks_like_code, parse_date,
+    parse_number, parse_percent, split_clave, squash,
 };
 use crate::model::*;
+use std::borrow::Cow;
 use std::cell::OnceCell;
 
 /// What the reader made of a sheet.
@@ -446,9 +447,9 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
         }
     }
     // Year: prefer the PROGRAMA OPERATIVO ANUAL line.
+    let folded: Vec<String> = sheet.title.lines.iter().map(|l| fold(&l.value)).collect();
     let mut year = None;
-    for l in &sheet.title.lines {
-        let f = fold(&l.value);
+    for (l, f) in sheet.title.lines.iter().zip(&folded) {
         if let Some(y) = find_year(&l.value) {
             if f.contains("PROGRAMA OPERATIVO") || f.contains("POA") {
                 year = Some(Located::new(y, l.cell));
@@ -464,7 +465,8 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
         .title
         .lines
         .iter()
-        .find_map(|l| find_quarter_word(&l.value).map(|q| Located::new(q, l.cell)));
+        .zip(&folded)
+        .find_map(|(l, f)| find_quarter_word_folded(f).map(|q| Located::new(q, l.cell)));
 
     // Header fields next to their labels.
     let mut empty_labels: Vec<(Field, CellRef, u32)> = Vec::new();
@@ -699,11 +701,13 @@ fn read_fecha(grid: &Grid, label: CellRef, inline: Option<&str>, text: &str, fec
 
 /// Reads a numeric cell of the table.
 pub fn read_num(grid: &Grid, row: u32, col: Option<u32>, relative: bool) -> Num {
+    num_of(col.and_then(|c| grid.get(row, c)), row, col, relative)
+}
+
+/// [`read_num`] of a cell already looked up (`None` when there is none).
+fn num_of(value: Option<&CellValue>, row: u32, col: Option<u32>, relative: bool) -> Num {
     let cell = CellRef::new(row, col.unwrap_or(u32::MAX));
-    let raw = col
-        .and_then(|c| grid.get(row, c))
-        .cloned()
-        .unwrap_or(CellValue::Empty);
+    let raw = value.cloned().unwrap_or(CellValue::Empty);
     let (quantity, problem) = match &raw {
         CellValue::Empty => (Quantity::Blank, None),
         CellValue::Number(n) => {
@@ -771,11 +775,14 @@ fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
     })
 }
 
+/// A cell's trimmed text, borrowed: most rows' texts are only looked at.
+fn text<'g>(cells: &RowCells<'g>, col: u32) -> Option<Cow<'g, str>> {
+    cells.get(col).and_then(cell_text)
+}
+
 /// Reads the metas rows; returns the last row that belonged to the table.
 fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
     let grid = sc.grid;
-    // A cell's trimmed text, borrowed: most rows' texts are only looked at.
-    let text = |row: u32, col: u32| grid.get(row, col).and_then(cell_text);
     let t = sheet.table.clone();
     let numeric_cols: Vec<u32> = [t.meta_anual, t.avance_absoluto, t.acumulado_relativo]
         .into_iter()
@@ -788,8 +795,9 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
         if row <= t.header_rows.1 {
             continue;
         }
+        let cells = grid.row_cells(row);
         let has_number = numeric_cols.iter().any(|c| {
-            grid.get(row, *c).is_some_and(|v| match v {
+            cells.get(*c).is_some_and(|v| match v {
                 CellValue::Number(_) | CellValue::PercentNumber(..) | CellValue::Error(_) => true,
                 CellValue::Text(s) => parse_number(s).is_some() || parse_percent(s).is_some(),
                 _ => false,
@@ -798,10 +806,10 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
         if !has_number && is_signature_row(sc, row) {
             break;
         }
-        let desc_raw = t.descripcion.and_then(|c| text(row, c));
-        let clave_raw = t.clave.and_then(|c| text(row, c));
-        let la_raw = t.linea_accion.and_then(|c| text(row, c));
-        let unidad = t.unidad_medida.and_then(|c| text(row, c));
+        let desc_raw = t.descripcion.and_then(|c| text(&cells, c));
+        let clave_raw = t.clave.and_then(|c| text(&cells, c));
+        let la_raw = t.linea_accion.and_then(|c| text(&cells, c));
+        let unidad = t.unidad_medida.and_then(|c| text(&cells, c));
         if desc_raw.is_none() && clave_raw.is_none() {
             continue; // blank row or a row with only L/A: not a meta
         }
@@ -844,18 +852,17 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
                 }
             }
         }
-        let meta_anual = read_num(grid, row, t.meta_anual, false);
-        let programado = [0, 1, 2, 3].map(|q| read_num(grid, row, t.programado[q], false));
-        let alcanzado = [0, 1, 2, 3].map(|q| read_num(grid, row, t.alcanzado[q], false));
-        let avance_absoluto = t
-            .avance_absoluto
-            .map(|c| read_num(grid, row, Some(c), false));
-        let acumulado_relativo = t
-            .acumulado_relativo
-            .map(|c| read_num(grid, row, Some(c), true));
-        let observaciones = t
-            .observaciones
-            .and_then(|c| text(row, c).map(|s| Located::new(s.into_owned(), CellRef::new(row, c))));
+        let num = |col: Option<u32>, relative: bool| {
+            num_of(col.and_then(|c| cells.get(c)), row, col, relative)
+        };
+        let meta_anual = num(t.meta_anual, false);
+        let programado = [0, 1, 2, 3].map(|q| num(t.programado[q], false));
+        let alcanzado = [0, 1, 2, 3].map(|q| num(t.alcanzado[q], false));
+        let avance_absoluto = t.avance_absoluto.map(|c| num(Some(c), false));
+        let acumulado_relativo = t.acumulado_relativo.map(|c| num(Some(c), true));
+        let observaciones = t.observaciones.and_then(|c| {
+            text(&cells, c).map(|s| Located::new(s.into_owned(), CellRef::new(row, c)))
+        });
         let unidad_medida = unidad.map(|u| {
             Located::new(
                 u.into_owned(),
@@ -886,7 +893,7 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
 pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> MetaType {
     if unidad
         .as_ref()
-        .is_some_and(|u| fold(&u.value).contains("PORCENTAJE") || u.value.contains('%'))
+        .is_some_and(|u| names_percent(&u.value) || u.value.contains('%'))
     {
         return MetaType::PercentUnit;
     }
@@ -904,40 +911,57 @@ pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> M
     MetaType::Cumulative
 }
 
-const ROLE_WORDS: &[&str] = &[
-    "RESPONSABLE",
-    "COORDINADOR",
-    "COORDINADORA",
-    "COORDINACION",
-    "COORD",
-    "SECRETARIA",
-    "SECRETARIO",
-    "JEFE",
-    "JEFA",
-    "DIRECTOR",
-    "DIRECTORA",
-    "SUBDIRECTOR",
-    "SUBDIRECTORA",
-    "TITULAR",
-    "ENCARGADO",
-    "ENCARGADA",
-    "GERENTE",
-    "PRESIDENTE",
-    "PRESIDENTA",
-    "SINDICO",
-    "SINDICA",
-    "TESORERO",
-    "TESORERA",
-    "ADMINISTRADOR",
-    "ADMINISTRADORA",
-    "ENLACE",
-    "ANALISTA",
-];
+/// Whether a unidad de medida says PORCENTAJE (in any case, with or without accents).
+fn names_percent(unidad: &str) -> bool {
+    if unidad.is_ascii() {
+        // What `fold` would do to ASCII text: upper case, whitespace runs collapsed (and
+        // the word has none).
+        unidad
+            .as_bytes()
+            .windows(b"PORCENTAJE".len())
+            .any(|w| w.eq_ignore_ascii_case(b"PORCENTAJE"))
+    } else {
+        fold(unidad).contains("PORCENTAJE")
+    }
+}
+
+/// The words that make a signature line a role line, [`fold`]ed.
+fn is_role_word(w: &str) -> bool {
+    matches!(
+        w,
+        "RESPONSABLE"
+            | "COORDINADOR"
+            | "COORDINADORA"
+            | "COORDINACION"
+            | "COORD"
+            | "SECRETARIA"
+            | "SECRETARIO"
+            | "JEFE"
+            | "JEFA"
+            | "DIRECTOR"
+            | "DIRECTORA"
+            | "SUBDIRECTOR"
+            | "SUBDIRECTORA"
+            | "TITULAR"
+            | "ENCARGADO"
+            | "ENCARGADA"
+            | "GERENTE"
+            | "PRESIDENTE"
+            | "PRESIDENTA"
+            | "SINDICO"
+            | "SINDICA"
+            | "TESORERO"
+            | "TESORERA"
+            | "ADMINISTRADOR"
+            | "ADMINISTRADORA"
+            | "ENLACE"
+            | "ANALISTA"
+    )
+}
 
 /// Whether a [`fold`]ed text names a role (`COORDINADOR DE ...`, `RESPONSABLE DEL ...`).
 fn is_role_folded(f: &str) -> bool {
-    f.split(|c: char| !c.is_alphanumeric())
-        .any(|w| ROLE_WORDS.contains(&w))
+    f.split(|c: char| !c.is_alphanumeric()).any(is_role_word)
 }
 
 /// Whether a [`fold`]ed text that is neither a role nor a signature action
@@ -1053,4 +1077,30 @@ fn read_signers(sc: &SheetCells<'_>, from_row: u32) -> Vec<Firmante> {
     }
     out.sort_by_key(|f| (f.rol.cell.row, f.rol.cell.col));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_name_folded, is_role_folded, names_percent};
+    use crate::read::text::fold;
+
+    #[test]
+    fn signature_lines() {
+        assert!(is_role_folded(&fold("Coordinador de Planeación")));
+        assert!(is_role_folded(&fold("JEFA DEL DEPTO.")));
+        assert!(!is_role_folded(&fold("Jefatura de área")));
+        assert!(is_name_folded(&fold("Lic. Ana Pérez")));
+        assert!(!is_name_folded(&fold("Firma")));
+        assert!(!is_name_folded(&fold("NOMBRE Y FIRMA")));
+    }
+
+    #[test]
+    fn percent_units() {
+        assert!(names_percent("Porcentaje"));
+        assert!(names_percent("% de PORCENTAJE alcanzado"));
+        assert!(names_percent("porcentaje\tde avance"));
+        assert!(!names_percent("Por centaje"));
+        assert!(names_percent("PORCENTAJE DE ATENCIÓN"));
+        assert!(!names_percent("Personas"));
+    }
 }

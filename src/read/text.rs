@@ -28,11 +28,20 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Pushes one non-ASCII character upper-cased and without accents (ASCII is upper-cased by
-/// the callers). The Spanish letters take a table lookup; anything else goes through Unicode
-/// decomposition. Returns whether that decomposition was used: only then may the pushed
-/// characters include something other than letters and digits.
+/// the callers): the Spanish letters through [`spanish_base`], anything else through
+/// [`push_decomposed`].
 #[inline]
-fn push_folded(c: char, out: &mut String) -> bool {
+fn push_folded(c: char, out: &mut String) {
+    match spanish_base(c) {
+        Some(base) => out.push(base),
+        None => push_decomposed(c, out),
+    }
+}
+
+/// The upper-case letter without accent of the accented Spanish (and a few neighbouring)
+/// letters, all of them alphabetic; `None` for any other character.
+#[inline]
+fn spanish_base(c: char) -> Option<char> {
     let base = match c {
         'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'A',
         'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
@@ -41,12 +50,14 @@ fn push_folded(c: char, out: &mut String) -> bool {
         'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
         'ñ' | 'Ñ' => 'N',
         'ç' | 'Ç' => 'C',
-        _ => '\0',
+        _ => return None,
     };
-    if base != '\0' {
-        out.push(base);
-        return false;
-    }
+    Some(base)
+}
+
+/// Pushes a character through Unicode decomposition: combining marks dropped, the rest
+/// upper-cased. What it pushes is not always a letter or a digit.
+fn push_decomposed(c: char, out: &mut String) {
     for d in c.nfd() {
         if unicode_normalization::char::is_combining_mark(d) {
             continue;
@@ -55,22 +66,51 @@ fn push_folded(c: char, out: &mut String) -> bool {
             out.push(u);
         }
     }
-    true
 }
+
+/// What [`squash`] keeps of each ASCII byte: its upper-case form for letters and digits, 0
+/// for the rest.
+const SQUASH_ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_uppercase();
+        }
+        b += 1;
+    }
+    t
+};
 
 /// [`fold`], then only letters and digits: `"P E R I O D O"` → `"PERIODO"`, `"L/A"` → `"LA"`.
 pub fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     // Whether a character went through Unicode decomposition, which may yield characters
-    // that are not letters or digits (ASCII and the Spanish letters never do).
+    // that are not letters or digits (ASCII and the Spanish letters never do): only then is
+    // the result filtered again.
     let mut decomposed = false;
-    for c in s.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_uppercase());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            let kept = SQUASH_ASCII[usize::from(b)];
+            if kept != 0 {
+                out.push(char::from(kept));
             }
-        } else if c.is_alphanumeric() {
-            decomposed |= push_folded(c, &mut out);
+            i += 1;
+        } else {
+            // `i` is always at a character boundary: it only moves by whole characters.
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            if let Some(base) = spanish_base(c) {
+                out.push(base);
+            } else if c.is_alphanumeric() {
+                push_decomposed(c, &mut out);
+                decomposed = true;
+            }
+            i += c.len_utf8();
         }
     }
     if decomposed {
@@ -81,17 +121,23 @@ pub fn squash(s: &str) -> String {
 
 /// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '$')
-        .collect();
+    // Spaces, thousands separators and the dollar sign are dropped; a copy is made only
+    // when there is one to drop.
+    let dropped = |c: char| c.is_whitespace() || c == ',' || c == '$';
+    let t = s.trim();
+    let kept: String;
+    let t = if t.contains(dropped) {
+        kept = t.chars().filter(|c| !dropped(*c)).collect();
+        kept.as_str()
+    } else {
+        t
+    };
     if t.is_empty() {
         return None;
     }
     let ok = t
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        .bytes()
+        .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+');
     if !ok {
         return None;
     }
@@ -288,7 +334,11 @@ pub fn find_year(s: &str) -> Option<i32> {
 
 /// A quarter named in words (`PRIMER TRIMESTRE`, `SEGUNDO TRIMESTRE`...).
 pub fn find_quarter_word(s: &str) -> Option<u8> {
-    let f = fold(s);
+    find_quarter_word_folded(&fold(s))
+}
+
+/// [`find_quarter_word`] of a text already [`fold`]ed.
+pub fn find_quarter_word_folded(f: &str) -> Option<u8> {
     if !f.contains("TRIMESTRE") {
         return None;
     }
@@ -467,6 +517,9 @@ mod tests {
         assert_eq!(squash("P.E.R.I.O.D.O"), "PERIODO");
         assert_eq!(fold("Ñandú Çà ﬁn Ŝ"), "NANDU CA FIN S");
         assert_eq!(squash("Línea de Acción P.M.D."), "LINEADEACCIONPMD");
+        // Decomposed characters: marks dropped, what is not a letter or digit filtered out.
+        assert_eq!(squash("ﬁn Ŝ e\u{301} ½ ℃"), "FINSE½");
+        assert_eq!(squash("Año: 2024 — ÑÚ"), "ANO2024NU");
     }
 
     #[test]
@@ -475,6 +528,11 @@ mod tests {
         assert_eq!(parse_number(" 4 "), Some(4.0));
         assert_eq!(parse_number("0.90"), Some(0.9));
         assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number("$1,200.50"), Some(1200.5));
+        assert_eq!(parse_number(" 1 000 "), Some(1000.0));
+        assert_eq!(parse_number("1,2a"), None);
+        assert_eq!(parse_number(" , "), None);
+        assert_eq!(parse_number("4º"), None);
         assert_eq!(parse_percent("60%"), Some(0.6));
         assert_eq!(parse_percent("25.00%"), Some(0.25));
         assert_eq!(parse_percent("25"), None);
