@@ -58,6 +58,8 @@ pub const MAX_TEXT_BYTES: usize = 128 * 1024 * 1024;
 ///
 /// Built only by [`Grid::new`], which sorts the cells and indexes the rows once, so that
 /// [`Grid::rows`] and [`Grid::row`] cost a slice walk and one binary search over the rows.
+/// The loaders keep only non-empty cells ([`CellValue::is_empty`]), so every indexed row
+/// holds at least one.
 #[derive(Debug, Default)]
 pub struct Grid {
     pub name: String,
@@ -78,35 +80,32 @@ struct RowSpan {
     row: u32,
     start: usize,
     end: usize,
-    /// Whether one of its cells is non-empty (the loaders keep only those, but a row of
-    /// blank cells must still not count as a row).
-    filled: bool,
 }
 
 impl Grid {
     /// Sorts the cells by row then column (stable: two cells at the same place keep the
-    /// order the file gave them) and indexes the rows.
+    /// order the file gave them) and indexes the rows. `cells` must hold only non-empty
+    /// values: the loaders skip the empty ones.
     pub fn new(
         name: String,
         index: usize,
         mut cells: Vec<(CellRef, CellValue)>,
         truncated: bool,
     ) -> Grid {
+        debug_assert!(cells.iter().all(|(_, v)| !v.is_empty()));
         cells.sort_by_key(|(c, _)| (c.row, c.col));
         let mut rows: Vec<RowSpan> = Vec::new();
         let mut duplicates = false;
-        for (i, (c, v)) in cells.iter().enumerate() {
+        for (i, (c, _)) in cells.iter().enumerate() {
             match rows.last_mut() {
                 Some(span) if span.row == c.row => {
                     duplicates |= cells[i - 1].0.col == c.col;
                     span.end = i + 1;
-                    span.filled |= !v.is_empty();
                 }
                 _ => rows.push(RowSpan {
                     row: c.row,
                     start: i,
                     end: i + 1,
-                    filled: !v.is_empty(),
                 }),
             }
         }
@@ -162,11 +161,11 @@ impl Grid {
 
     /// Every row index that holds at least one non-empty cell, ascending.
     pub fn rows(&self) -> impl Iterator<Item = u32> + '_ {
-        self.rows.iter().filter(|s| s.filled).map(|s| s.row)
+        self.rows.iter().map(|s| s.row)
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.rows.iter().any(|s| s.filled)
+        self.cells.is_empty()
     }
 }
 
@@ -639,21 +638,19 @@ mod tests {
             (CellRef::new(4, 2), CellValue::Number(7.0)),
             (CellRef::new(1, 3), text("b")),
             (CellRef::new(1, 0), text("a")),
-            (CellRef::new(2, 0), text("   ")),
-            (CellRef::new(4, 0), text("c")),
+            (CellRef::new(4, 0), text(" c ")),
         ];
         let g = Grid::new("Hoja".into(), 0, cells, false);
         let cols = |r: u32| g.row(r).iter().map(|(c, _)| c.col).collect::<Vec<_>>();
         assert_eq!(cols(1), [0, 3]);
         assert_eq!(cols(4), [0, 2]);
         assert!(g.row(3).is_empty() && g.row_range(9).is_empty());
-        // A row of blank cells is not a row.
         assert_eq!(g.rows().collect::<Vec<_>>(), [1, 4]);
-        assert_eq!(cols(2), [0]);
         assert_eq!(g.text(4, 2).as_deref(), Some("7"));
+        assert_eq!(g.text(4, 0).as_deref(), Some("c"));
         assert_eq!(g.text(2, 0), None);
         assert!(!g.is_empty());
-        assert!(Grid::new("V".into(), 0, vec![(CellRef::new(0, 0), text(" "))], false).is_empty());
+        assert!(Grid::new("V".into(), 0, Vec::new(), false).is_empty());
         let r = g.row_cells(4);
         assert_eq!(r.get(2), g.get(4, 2));
         assert_eq!(r.get(1), None);

@@ -135,28 +135,35 @@ pub struct Labels {
     header: HeaderIndex,
 }
 
-/// The spellings of the [`HEADER_FIELDS`], flattened in the order they are tried (field by
-/// field, each field's spellings in order), so the first that matches names the same field
-/// as trying each field in turn. Rebuilt whenever a spelling is added.
+/// The spellings of the [`HEADER_FIELDS`], numbered in the order they are tried (field by
+/// field, each field's spellings in order): the first that matches names the same field as
+/// trying each field in turn. Exact spellings are grouped by length, since only those as
+/// long as the text can match it. Rebuilt whenever a spelling is added.
 #[derive(Debug, Clone, Default)]
 struct HeaderIndex {
-    all: Vec<(Pattern, Field)>,
-    /// Only the non-[`Pattern::Exact`] ones: enough for a text longer than every exact one.
-    loose: Vec<(Pattern, Field)>,
-    /// The longest [`Pattern::Exact`] spelling, in bytes.
-    max_exact: usize,
+    /// `exact[n]`: the exact spellings `n` bytes long, with their number, in order.
+    exact: Vec<Vec<(String, usize, Field)>>,
+    /// The other spellings ([`Pattern::Prefix`], [`Pattern::All`]), with their number, in
+    /// order.
+    loose: Vec<(Pattern, usize, Field)>,
 }
 
 impl HeaderIndex {
     fn new(patterns: &[Vec<Pattern>]) -> HeaderIndex {
         let mut index = HeaderIndex::default();
+        let mut rank = 0;
         for f in HEADER_FIELDS {
             for p in &patterns[f as usize] {
-                index.all.push((p.clone(), f));
                 match p {
-                    Pattern::Exact(e) => index.max_exact = index.max_exact.max(e.len()),
-                    _ => index.loose.push((p.clone(), f)),
+                    Pattern::Exact(e) => {
+                        if index.exact.len() <= e.len() {
+                            index.exact.resize_with(e.len() + 1, Vec::new);
+                        }
+                        index.exact[e.len()].push((e.clone(), rank, f));
+                    }
+                    _ => index.loose.push((p.clone(), rank, f)),
                 }
+                rank += 1;
             }
         }
         index
@@ -164,15 +171,18 @@ impl HeaderIndex {
 
     /// The first header field one of whose spellings squashed text `sq` matches.
     fn field(&self, sq: &str) -> Option<Field> {
-        let candidates = if sq.len() > self.max_exact {
-            &self.loose
-        } else {
-            &self.all
-        };
-        candidates
+        let exact = self
+            .exact
+            .get(sq.len())
+            .and_then(|same_len| same_len.iter().find(|(e, _, _)| e == sq))
+            .map(|(_, rank, f)| (*rank, *f));
+        let loose = self
+            .loose
             .iter()
-            .find(|(p, _)| p.matches(sq))
-            .map(|(_, f)| *f)
+            .take_while(|(_, rank, _)| exact.is_none_or(|(r, _)| *rank < r))
+            .find(|(p, _, _)| p.matches(sq))
+            .map(|(_, rank, f)| (*rank, *f));
+        loose.or(exact).map(|(_, f)| f)
     }
 }
 
@@ -352,11 +362,16 @@ mod tests {
         let mut l = Labels::default();
         l.add_alias(Field::OtherHeader, "Dependencia");
         l.add_alias(Field::Fecha, "Fecha de elaboración del informe trimestral");
+        l.add_alias(Field::Fecha, "Eje de gobierno 4");
+        l.add_alias(Field::OtherHeader, "Estrategia");
         for text in [
             "RAMO",
             "Dependencia",
             "UE",
             "Eje de gobierno 4",
+            "Eje de gobierno 5",
+            "Estrategia",
+            "Estrategias",
             "EJE",
             "Fecha de elaboración del informe trimestral",
             "FECHA DE CORTE",

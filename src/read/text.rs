@@ -2,6 +2,7 @@
 //! percentages, dates, claves and names the way people type them in the captures.
 
 use crate::model::Date;
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Upper case, accents removed, runs of whitespace collapsed, trimmed.
@@ -470,29 +471,39 @@ pub const TITLES: &[&str] = &[
 /// removed. `"DR. AGUSTÍN  Sánchez Pérez"` → `"AGUSTIN SANCHEZ PEREZ"`.
 pub fn name_key(name: &str) -> String {
     let f = fold(name);
-    let words: Vec<String> = f
+    let words: Vec<&str> = f
         .split(|c: char| c.is_whitespace())
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .collect();
     let mut start = 0;
     // Titles are written with a dot ("LIC.") or alone; strip any leading run of them.
     let raw: Vec<&str> = f.split_whitespace().collect();
     while start < words.len() {
-        let w = words[start].replace('.', "");
+        let w: Cow<'_, str> = if words[start].contains('.') {
+            Cow::Owned(words[start].replace('.', ""))
+        } else {
+            Cow::Borrowed(words[start])
+        };
         let had_dot = raw.get(start).is_some_and(|r| r.ends_with('.'));
-        if TITLES.contains(&w.as_str()) && (had_dot || w.len() > 1 || words.len() - start > 2) {
+        if TITLES.contains(&w.as_ref()) && (had_dot || w.len() > 1 || words.len() - start > 2) {
             start += 1;
         } else {
             break;
         }
     }
-    words[start..]
+    // The remaining words but the ones made of digits, space-separated.
+    let mut key = String::with_capacity(f.len());
+    for w in words[start..]
         .iter()
         .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
 }
 
 /// Whether a piece of text is written like a code (`064`, `3.6.1`, `1000`).
@@ -599,6 +610,9 @@ mod tests {
             name_key("J. HUMBERTO RENTERÍA CERVANTES"),
             "J HUMBERTO RENTERIA CERVANTES"
         );
+        assert_eq!(name_key("M.C. Juan  Pérez 123"), "JUAN PEREZ");
+        assert_eq!(name_key("Ing. C. Ana"), "ANA");
+        assert_eq!(name_key(" -- "), "");
     }
 
     #[test]
