@@ -483,6 +483,7 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
     let mut sheets = Vec::new();
     let mut problems = Vec::new();
     let mut budget = Budget::new();
+    let mut percent_styles = None;
     for (index, (name, typ)) in meta.into_iter().enumerate() {
         if typ != SheetType::WorkSheet {
             continue;
@@ -494,7 +495,7 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
         if !readable {
             continue;
         }
-        match read_xlsx_sheet(&mut wb, &name, index, &mut budget) {
+        match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
             Ok(grid) => sheets.push(grid),
             Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, reason)),
             Err(SheetError::File(p)) => return Err(p),
@@ -525,11 +526,15 @@ enum SheetError {
     File(ReadProblem),
 }
 
+/// Reads one worksheet's cells. `percent_styles` says, per style id, whether its number
+/// format shows a percent (and with how many decimals); the styles belong to the workbook, so
+/// it is worked out for the first sheet read and kept for the others.
 fn read_xlsx_sheet(
     wb: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     index: usize,
     budget: &mut Budget,
+    percent_styles: &mut Option<Vec<Option<u8>>>,
 ) -> Result<Grid, SheetError> {
     let mut cells: Vec<(CellRef, CellValue)> = Vec::new();
     let mut truncated = false;
@@ -537,15 +542,17 @@ fn read_xlsx_sheet(
         .worksheet_cells_reader(name)
         .map_err(|e| sheet_error(name, e))?;
     // Which style ids carry a percent number format, computed once per workbook palette.
-    let percent_styles: Vec<Option<u8>> = reader
-        .styles()
-        .iter()
-        .map(|s| {
-            s.number_format
-                .as_ref()
-                .and_then(|f| percent_decimals(&f.format_code))
-        })
-        .collect();
+    let percent_styles: &[Option<u8>] = percent_styles.get_or_insert_with(|| {
+        reader
+            .styles()
+            .iter()
+            .map(|s| {
+                s.number_format
+                    .as_ref()
+                    .and_then(|f| percent_decimals(&f.format_code))
+            })
+            .collect()
+    });
     loop {
         let next = reader
             .next_cell_with_style_id()

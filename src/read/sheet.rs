@@ -791,6 +791,10 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
         .flatten()
         .collect();
     let mut last = t.header_rows.1;
+    // Each row below the header is at most one meta: room for them up front saves moving
+    // the (large) metas at every growth, within a bound for sheets of many rows.
+    let below = grid.rows().filter(|r| *r > t.header_rows.1).count();
+    sheet.metas.reserve(below.min(1024));
     for row in grid.rows() {
         if row <= t.header_rows.1 {
             continue;
