@@ -42,7 +42,9 @@ use super::sniff::ReadProblem;
 use super::text::excel_serial_to_date;
 use crate::model::{CellRef, CellValue, Format};
 use calamine::{Data, DataRef, Reader, SheetType};
+use std::borrow::Cow;
 use std::io::Cursor;
+use std::ops::Range;
 use std::panic::AssertUnwindSafe;
 
 /// Cells a sheet may hold before poalint stops reading it (a capture has a few hundred).
@@ -52,17 +54,76 @@ pub const MAX_CELLS_PER_WORKBOOK: usize = 4_000_000;
 /// Bytes of cell text a workbook may hold; beyond, the file is refused.
 pub const MAX_TEXT_BYTES: usize = 128 * 1024 * 1024;
 
-/// The non-empty cells of one sheet, sorted by row then column.
+/// The non-empty cells of one sheet, sorted by row then column, with an index of its rows.
+///
+/// Built only by [`Grid::new`], which sorts the cells and indexes the rows once, so that
+/// [`Grid::rows`] and [`Grid::row`] cost a slice walk and one binary search over the rows.
+/// The loaders keep only non-empty cells ([`CellValue::is_empty`]), so every indexed row
+/// holds at least one.
 #[derive(Debug, Default)]
 pub struct Grid {
     pub name: String,
     pub index: usize,
-    pub cells: Vec<(CellRef, CellValue)>,
+    cells: Vec<(CellRef, CellValue)>,
+    /// One entry per row holding cells, ascending: where its cells sit in `cells`.
+    rows: Vec<RowSpan>,
+    /// Whether two cells share a position (only a forged file does that). [`Grid::get`]
+    /// then picks one by searching the whole sheet, and [`RowCells::get`] defers to it.
+    duplicates: bool,
     /// Set when the sheet was cut at [`MAX_CELLS_PER_SHEET`].
     pub truncated: bool,
 }
 
+/// The cells of one row: `cells[start..end]`.
+#[derive(Debug, Clone, Copy)]
+struct RowSpan {
+    row: u32,
+    start: usize,
+    end: usize,
+}
+
 impl Grid {
+    /// Sorts the cells by row then column (stable: two cells at the same place keep the
+    /// order the file gave them) and indexes the rows. `cells` must hold only non-empty
+    /// values: the loaders skip the empty ones.
+    pub fn new(
+        name: String,
+        index: usize,
+        mut cells: Vec<(CellRef, CellValue)>,
+        truncated: bool,
+    ) -> Grid {
+        debug_assert!(cells.iter().all(|(_, v)| !v.is_empty()));
+        cells.sort_by_key(|(c, _)| (c.row, c.col));
+        let mut rows: Vec<RowSpan> = Vec::new();
+        let mut duplicates = false;
+        for (i, (c, _)) in cells.iter().enumerate() {
+            match rows.last_mut() {
+                Some(span) if span.row == c.row => {
+                    duplicates |= cells[i - 1].0.col == c.col;
+                    span.end = i + 1;
+                }
+                _ => rows.push(RowSpan {
+                    row: c.row,
+                    start: i,
+                    end: i + 1,
+                }),
+            }
+        }
+        Grid {
+            name,
+            index,
+            cells,
+            rows,
+            duplicates,
+            truncated,
+        }
+    }
+
+    /// Every cell, sorted by row then column.
+    pub fn cells(&self) -> &[(CellRef, CellValue)] {
+        &self.cells
+    }
+
     pub fn get(&self, row: u32, col: u32) -> Option<&CellValue> {
         let key = CellRef::new(row, col);
         self.cells
@@ -73,35 +134,89 @@ impl Grid {
 
     /// The trimmed text of a cell, or a number's display, or `None` when empty.
     pub fn text(&self, row: u32, col: u32) -> Option<String> {
-        let v = self.get(row, col)?;
-        if v.is_empty() {
-            return None;
+        cell_text(self.get(row, col)?).map(Cow::into_owned)
+    }
+
+    /// Where the cells of one row sit in [`Grid::cells`] (empty when the row has none).
+    pub fn row_range(&self, row: u32) -> Range<usize> {
+        match self.rows.binary_search_by_key(&row, |s| s.row) {
+            Ok(i) => self.rows[i].start..self.rows[i].end,
+            Err(_) => 0..0,
         }
-        let t = v.display();
-        let t = t.trim();
-        (!t.is_empty()).then(|| t.to_string())
     }
 
     /// The cells of one row, in column order.
     pub fn row(&self, row: u32) -> &[(CellRef, CellValue)] {
-        let start = self.cells.partition_point(|(c, _)| c.row < row);
-        let end = self.cells.partition_point(|(c, _)| c.row <= row);
-        &self.cells[start..end]
+        &self.cells[self.row_range(row)]
+    }
+
+    /// One row, to look up several of its cells for the price of one search in the sheet.
+    pub fn row_cells(&self, row: u32) -> RowCells<'_> {
+        RowCells {
+            grid: self,
+            row,
+            cells: self.row(row),
+        }
     }
 
     /// Every row index that holds at least one non-empty cell, ascending.
-    pub fn rows(&self) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::new();
-        for (c, v) in &self.cells {
-            if !v.is_empty() && out.last() != Some(&c.row) {
-                out.push(c.row);
-            }
-        }
-        out
+    pub fn rows(&self) -> impl Iterator<Item = u32> + '_ {
+        self.rows.iter().map(|s| s.row)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.cells.iter().all(|(_, v)| v.is_empty())
+        self.cells.is_empty()
+    }
+}
+
+/// The cells of one row of a [`Grid`] ([`Grid::row_cells`]).
+pub struct RowCells<'g> {
+    grid: &'g Grid,
+    row: u32,
+    cells: &'g [(CellRef, CellValue)],
+}
+
+impl<'g> RowCells<'g> {
+    /// The same cell as [`Grid::get`] on this row, searched within the row.
+    pub fn get(&self, col: u32) -> Option<&'g CellValue> {
+        if self.grid.duplicates {
+            return self.grid.get(self.row, col);
+        }
+        self.cells
+            .binary_search_by(|(c, _)| c.col.cmp(&col))
+            .ok()
+            .map(|i| &self.cells[i].1)
+    }
+}
+
+/// A cell's trimmed text, or a number's (date's...) display, or `None` when empty. Text is
+/// borrowed from the cell; only the other kinds build a string.
+pub fn cell_text(v: &CellValue) -> Option<Cow<'_, str>> {
+    match v {
+        CellValue::Empty => None,
+        CellValue::Text(t) => {
+            let t = t.trim();
+            (!t.is_empty()).then_some(Cow::Borrowed(t))
+        }
+        _ => {
+            let d = v.display();
+            let t = d.trim();
+            if t.is_empty() {
+                None
+            } else if t.len() == d.len() {
+                Some(Cow::Owned(d))
+            } else {
+                Some(Cow::Owned(t.to_string()))
+            }
+        }
+    }
+}
+
+/// A cell's value as [`CellValue::display`] shows it, borrowed when it is text.
+pub fn cell_display(v: &CellValue) -> Cow<'_, str> {
+    match v {
+        CellValue::Text(t) => Cow::Borrowed(t),
+        _ => Cow::Owned(v.display()),
     }
 }
 
@@ -368,6 +483,7 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
     let mut sheets = Vec::new();
     let mut problems = Vec::new();
     let mut budget = Budget::new();
+    let mut percent_styles = None;
     for (index, (name, typ)) in meta.into_iter().enumerate() {
         if typ != SheetType::WorkSheet {
             continue;
@@ -379,7 +495,7 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
         if !readable {
             continue;
         }
-        match read_xlsx_sheet(&mut wb, &name, index, &mut budget) {
+        match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
             Ok(grid) => sheets.push(grid),
             Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, reason)),
             Err(SheetError::File(p)) => return Err(p),
@@ -410,30 +526,33 @@ enum SheetError {
     File(ReadProblem),
 }
 
+/// Reads one worksheet's cells. `percent_styles` says, per style id, whether its number
+/// format shows a percent (and with how many decimals); the styles belong to the workbook, so
+/// it is worked out for the first sheet read and kept for the others.
 fn read_xlsx_sheet(
     wb: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     index: usize,
     budget: &mut Budget,
+    percent_styles: &mut Option<Vec<Option<u8>>>,
 ) -> Result<Grid, SheetError> {
-    let mut grid = Grid {
-        name: name.to_string(),
-        index,
-        ..Default::default()
-    };
+    let mut cells: Vec<(CellRef, CellValue)> = Vec::new();
+    let mut truncated = false;
     let mut reader = wb
         .worksheet_cells_reader(name)
         .map_err(|e| sheet_error(name, e))?;
     // Which style ids carry a percent number format, computed once per workbook palette.
-    let percent_styles: Vec<Option<u8>> = reader
-        .styles()
-        .iter()
-        .map(|s| {
-            s.number_format
-                .as_ref()
-                .and_then(|f| percent_decimals(&f.format_code))
-        })
-        .collect();
+    let percent_styles: &[Option<u8>] = percent_styles.get_or_insert_with(|| {
+        reader
+            .styles()
+            .iter()
+            .map(|s| {
+                s.number_format
+                    .as_ref()
+                    .and_then(|f| percent_decimals(&f.format_code))
+            })
+            .collect()
+    });
     loop {
         let next = reader
             .next_cell_with_style_id()
@@ -445,15 +564,14 @@ fn read_xlsx_sheet(
         if value.is_empty() {
             continue;
         }
-        if grid.cells.len() >= MAX_CELLS_PER_SHEET {
-            grid.truncated = true;
+        if cells.len() >= MAX_CELLS_PER_SHEET {
+            truncated = true;
             break;
         }
         budget.take(&value).map_err(SheetError::File)?;
-        grid.cells.push((CellRef::new(row, col), value));
+        cells.push((CellRef::new(row, col), value));
     }
-    grid.cells.sort_by_key(|(c, _)| (c.row, c.col));
-    Ok(grid)
+    Ok(Grid::new(name.to_string(), index, cells, truncated))
 }
 
 fn load_ranges<R>(wb: &mut R, format: Format) -> Result<LoadedWorkbook, ReadProblem>
@@ -491,27 +609,22 @@ where
                 continue;
             }
         };
-        let mut grid = Grid {
-            name,
-            index,
-            ..Default::default()
-        };
+        let mut cells: Vec<(CellRef, CellValue)> = Vec::new();
+        let mut truncated = false;
         let (start_r, start_c) = range.start().unwrap_or((0, 0));
         for (r, c, v) in range.used_cells() {
             let value = from_data(v);
             if value.is_empty() {
                 continue;
             }
-            if grid.cells.len() >= MAX_CELLS_PER_SHEET {
-                grid.truncated = true;
+            if cells.len() >= MAX_CELLS_PER_SHEET {
+                truncated = true;
                 break;
             }
             budget.take(&value)?;
-            grid.cells
-                .push((CellRef::new(start_r + r as u32, start_c + c as u32), value));
+            cells.push((CellRef::new(start_r + r as u32, start_c + c as u32), value));
         }
-        grid.cells.sort_by_key(|(c, _)| (c.row, c.col));
-        sheets.push(grid);
+        sheets.push(Grid::new(name, index, cells, truncated));
     }
     Ok(LoadedWorkbook {
         format,
@@ -522,7 +635,43 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::clashes;
+    use super::{Grid, clashes};
+    use crate::model::{CellRef, CellValue};
+
+    #[test]
+    fn grid_indexes_its_rows() {
+        let text = |s: &str| CellValue::Text(s.to_string());
+        let cells = vec![
+            (CellRef::new(4, 2), CellValue::Number(7.0)),
+            (CellRef::new(1, 3), text("b")),
+            (CellRef::new(1, 0), text("a")),
+            (CellRef::new(4, 0), text(" c ")),
+        ];
+        let g = Grid::new("Hoja".into(), 0, cells, false);
+        let cols = |r: u32| g.row(r).iter().map(|(c, _)| c.col).collect::<Vec<_>>();
+        assert_eq!(cols(1), [0, 3]);
+        assert_eq!(cols(4), [0, 2]);
+        assert!(g.row(3).is_empty() && g.row_range(9).is_empty());
+        assert_eq!(g.rows().collect::<Vec<_>>(), [1, 4]);
+        assert_eq!(g.text(4, 2).as_deref(), Some("7"));
+        assert_eq!(g.text(4, 0).as_deref(), Some("c"));
+        assert_eq!(g.text(2, 0), None);
+        assert!(!g.is_empty());
+        assert!(Grid::new("V".into(), 0, Vec::new(), false).is_empty());
+        let r = g.row_cells(4);
+        assert_eq!(r.get(2), g.get(4, 2));
+        assert_eq!(r.get(1), None);
+        assert!(!g.duplicates);
+        // Two cells at one place (a forged file): the row defers to the whole-sheet search.
+        let cells = vec![
+            (CellRef::new(0, 1), text("x")),
+            (CellRef::new(0, 1), text("y")),
+            (CellRef::new(0, 2), text("z")),
+        ];
+        let g = Grid::new("D".into(), 0, cells, false);
+        assert!(g.duplicates);
+        assert_eq!(g.row_cells(0).get(1), g.get(0, 1));
+    }
 
     fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

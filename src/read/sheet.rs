@@ -1,14 +1,21 @@
 //! Understanding one worksheet: is it a TMM-F004 capture, and where are its title, header
 //! block, FECHA, metas table and signatures? Every block is found by its labels, never by a
 //! fixed position.
+//!
+//! Labels are matched on each cell's [`squash`]ed text. A cell is looked at by several
+//! passes (locating the table, the header block, the values right of a label, the title),
+//! so [`SheetCells`] works out its squashed text and the header label it names once, on
+//! first use, and every pass reads them from there.
 
-use super::grid::Grid;
+use super::grid::{Grid, RowCells, cell_display, cell_text};
 use super::labels::{Field, Labels};
 use super::text::{
-    clave_only, find_quarter_word, find_year, fold, looks_like_code, parse_date, parse_number,
-    parse_percent, split_clave, squash,
+    clave_only, find_quarter_word_folded, find_year, fold, looks_like_code, parse_date,
+    parse_number, parse_percent, split_clave, squash,
 };
 use crate::model::*;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 
 /// What the reader made of a sheet.
 pub enum SheetRead {
@@ -22,25 +29,81 @@ pub enum SheetRead {
     NotCapture,
 }
 
+/// A sheet's cells with what the reader works out about each one, computed on first use and
+/// kept: its squashed text and the header label it names. Indexes are those of
+/// [`Grid::cells`].
+struct SheetCells<'a> {
+    grid: &'a Grid,
+    labels: &'a Labels,
+    /// [`squash`] of each cell's displayed value.
+    keys: Vec<OnceCell<String>>,
+    /// The header-block field each cell's text names ([`Labels::header_label`]).
+    headers: Vec<OnceCell<Option<Field>>>,
+}
+
+impl<'a> SheetCells<'a> {
+    fn new(grid: &'a Grid, labels: &'a Labels) -> SheetCells<'a> {
+        let n = grid.cells().len();
+        SheetCells {
+            grid,
+            labels,
+            keys: std::iter::repeat_with(OnceCell::new).take(n).collect(),
+            headers: std::iter::repeat_with(OnceCell::new).take(n).collect(),
+        }
+    }
+
+    /// Cell `i`'s displayed value, squashed (accents, case, spaces and punctuation removed):
+    /// what labels are matched against.
+    fn key(&self, i: usize) -> &str {
+        self.keys[i].get_or_init(|| squash(&cell_display(&self.grid.cells()[i].1)))
+    }
+
+    /// The squashed text of cell `i` when it holds text. Numbers, dates, booleans and error
+    /// codes never spell a P/A sub-header, so [`locate_table`] skips them without building
+    /// their display.
+    fn text_key(&self, i: usize) -> Option<&str> {
+        matches!(self.grid.cells()[i].1, CellValue::Text(_)).then(|| self.key(i))
+    }
+
+    /// The header-block field cell `i` names, as [`Labels::header_label`] of its text.
+    fn header(&self, i: usize) -> Option<Field> {
+        *self.headers[i].get_or_init(|| {
+            let text = cell_text(&self.grid.cells()[i].1)?;
+            self.labels
+                .header_label_squashed(&text, self.key(i))
+                .map(|(f, _)| f)
+        })
+    }
+
+    /// [`Labels::header_label`] of cell `i`'s text `text` (its [`cell_text`]), inline value
+    /// included; remembers the field for [`SheetCells::header`].
+    fn header_label<'t>(&self, i: usize, text: &'t str) -> Option<(Field, Option<&'t str>)> {
+        let found = self.labels.header_label_squashed(text, self.key(i));
+        let _ = self.headers[i].set(found.map(|(f, _)| f));
+        found
+    }
+}
+
 /// Reads one sheet's grid into a [`CaptureSheet`].
 pub fn read_sheet(grid: &Grid, labels: &Labels) -> SheetRead {
     if grid.is_empty() {
         return SheetRead::NotCapture;
     }
-    let Some(table) = locate_table(grid, labels) else {
+    let cells = SheetCells::new(grid, labels);
+    let Some(table) = locate_table(&cells) else {
         // A sheet that carries the form code or a FECHA plus RAMO labels was meant to be a capture.
         let mut form = None;
         let mut header_labels = 0;
-        for (c, v) in &grid.cells {
-            if let CellValue::Text(t) = v {
-                let sq = squash(t);
+        for (i, (c, v)) in grid.cells().iter().enumerate() {
+            if let CellValue::Text(_) = v {
+                let sq = cells.key(i);
                 if sq.starts_with("TMMF") || sq.starts_with("TMMP") {
                     form = Some(*c);
                 }
-                if let Some((f, _)) = labels.header_label(t) {
-                    if matches!(f, Field::Ramo | Field::Programa | Field::UnidadEjecutora) {
-                        header_labels += 1;
-                    }
+                if let Some(f) = cells.header(i)
+                    && matches!(f, Field::Ramo | Field::Programa | Field::UnidadEjecutora)
+                {
+                    header_labels += 1;
                 }
             }
         }
@@ -85,9 +148,9 @@ pub fn read_sheet(grid: &Grid, labels: &Labels) -> SheetRead {
             ));
         }
     }
-    read_top(grid, labels, &mut sheet);
-    let last_meta_row = read_metas(grid, &mut sheet);
-    sheet.firmantes = read_signers(grid, last_meta_row.max(table.header_rows.1) + 1);
+    read_top(&cells, &mut sheet);
+    let last_meta_row = read_metas(&cells, &mut sheet);
+    sheet.firmantes = read_signers(&cells, last_meta_row.max(table.header_rows.1) + 1);
     SheetRead::Capture(Box::new(sheet))
 }
 
@@ -141,17 +204,19 @@ fn quarter_of_label(sq: &str) -> Option<usize> {
 }
 
 /// Finds the metas table: the row of P/A sub-headers and the labelled columns above it.
-fn locate_table(grid: &Grid, labels: &Labels) -> Option<TableLayout> {
+fn locate_table(sc: &SheetCells<'_>) -> Option<TableLayout> {
+    let (grid, labels) = (sc.grid, sc.labels);
+    let cells = grid.cells();
     for row in grid.rows() {
-        let cells = grid.row(row);
-        let pa: Vec<(u32, bool)> = cells
-            .iter()
-            .filter_map(|(c, v)| {
-                let sq = squash(&v.display());
-                if is_p(&sq) {
-                    Some((c.col, true))
-                } else if is_a(&sq) {
-                    Some((c.col, false))
+        let pa: Vec<(u32, bool)> = grid
+            .row_range(row)
+            .filter_map(|i| {
+                let sq = sc.text_key(i)?;
+                let col = cells[i].0.col;
+                if is_p(sq) {
+                    Some((col, true))
+                } else if is_a(sq) {
+                    Some((col, false))
                 } else {
                     None
                 }
@@ -171,35 +236,35 @@ fn locate_table(grid: &Grid, labels: &Labels) -> Option<TableLayout> {
         let mut quarter_cols: Vec<(u32, usize)> = Vec::new();
         let mut found_meta = false;
         for r in top..=row {
-            for (c, v) in grid.row(r) {
-                let CellValue::Text(text) = v else { continue };
-                let sq = squash(text);
+            for i in grid.row_range(r) {
+                let Some(sq) = sc.text_key(i) else { continue };
+                let c = &cells[i].0;
                 if sq.is_empty() {
                     continue;
                 }
-                if let Some(q) = quarter_of_label(&sq) {
+                if let Some(q) = quarter_of_label(sq) {
                     quarter_cols.push((c.col, q));
                     t.header_rows.0 = t.header_rows.0.min(r);
                     continue;
                 }
-                let slot = if labels.is(Field::MetaAnual, &sq) {
+                let slot = if labels.is(Field::MetaAnual, sq) {
                     found_meta = true;
                     &mut t.meta_anual
-                } else if labels.is(Field::AvanceAbsoluto, &sq) {
+                } else if labels.is(Field::AvanceAbsoluto, sq) {
                     &mut t.avance_absoluto
-                } else if labels.is(Field::AcumuladoRelativo, &sq) {
+                } else if labels.is(Field::AcumuladoRelativo, sq) {
                     &mut t.acumulado_relativo
-                } else if labels.is(Field::Observaciones, &sq) {
+                } else if labels.is(Field::Observaciones, sq) {
                     &mut t.observaciones
-                } else if labels.is(Field::UnidadMedida, &sq) {
+                } else if labels.is(Field::UnidadMedida, sq) {
                     &mut t.unidad_medida
-                } else if labels.is(Field::Clave, &sq) {
+                } else if labels.is(Field::Clave, sq) {
                     &mut t.clave
-                } else if labels.is(Field::Descripcion, &sq) {
+                } else if labels.is(Field::Descripcion, sq) {
                     &mut t.descripcion
-                } else if labels.is(Field::LineaAccion, &sq) {
+                } else if labels.is(Field::LineaAccion, sq) {
                     &mut t.linea_accion
-                } else if labels.is(Field::Periodo, &sq) {
+                } else if labels.is(Field::Periodo, sq) {
                     t.header_rows.0 = t.header_rows.0.min(r);
                     continue;
                 } else {
@@ -249,40 +314,39 @@ fn locate_table(grid: &Grid, labels: &Labels) -> Option<TableLayout> {
     None
 }
 
-fn text_of(v: &CellValue) -> Option<String> {
-    if v.is_empty() {
-        return None;
-    }
-    let t = v.display();
-    let t = t.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
 /// Splits `"064 INSTITUTO MUNICIPAL"` into code and name; a cell without a leading code is a name.
 fn split_code_name(s: &str) -> (Option<String>, Option<String>) {
+    let (code, name) = split_code_name_ref(s);
+    (code.map(str::to_string), name.map(str::to_string))
+}
+
+/// [`split_code_name`] as slices of `s`.
+fn split_code_name_ref(s: &str) -> (Option<&str>, Option<&str>) {
     let t = s.trim();
     let (first, rest) = match t.find(char::is_whitespace) {
         Some(i) => (&t[..i], t[i..].trim()),
         None => (t, ""),
     };
     if looks_like_code(first) {
-        let code = first.trim_end_matches([':', '.', '-']).to_string();
+        let code = first.trim_end_matches([':', '.', '-']);
         let rest = rest.trim_start_matches(['-', '.', ' ']).trim();
-        (Some(code), (!rest.is_empty()).then(|| rest.to_string()))
+        (Some(code), (!rest.is_empty()).then_some(rest))
     } else {
-        (None, Some(t.to_string()))
+        (None, Some(t))
     }
 }
 
 /// Reads code and name from the cells right of `col` on `row` (stopping at another label).
-fn values_right(grid: &Grid, labels: &Labels, row: u32, col: u32) -> CodeName {
+fn values_right(sc: &SheetCells<'_>, row: u32, col: u32) -> CodeName {
+    let cells = sc.grid.cells();
     let mut cn = CodeName::default();
-    for (c, v) in grid.row(row) {
+    for i in sc.grid.row_range(row) {
+        let (c, v) = &cells[i];
         if c.col <= col {
             continue;
         }
-        let Some(text) = text_of(v) else { continue };
-        if labels.header_label(&text).is_some() || squash(&text).starts_with("TMMF") {
+        let Some(text) = cell_text(v) else { continue };
+        if sc.header(i).is_some() || sc.key(i).starts_with("TMMF") {
             break;
         }
         if matches!(v, CellValue::Date(_)) {
@@ -290,13 +354,13 @@ fn values_right(grid: &Grid, labels: &Labels, row: u32, col: u32) -> CodeName {
         }
         if cn.code.is_none() && cn.name.is_none() {
             let (code, name) = match v {
-                CellValue::Number(_) => (Some(text.clone()), None),
+                CellValue::Number(_) => (Some(text.into_owned()), None),
                 _ => split_code_name(&text),
             };
             cn.code = code.map(|x| Located::new(x, *c));
             cn.name = name.map(|x| Located::new(x, *c));
         } else if cn.name.is_none() {
-            cn.name = Some(Located::new(text, *c));
+            cn.name = Some(Located::new(text.into_owned(), *c));
         } else {
             break;
         }
@@ -305,7 +369,9 @@ fn values_right(grid: &Grid, labels: &Labels, row: u32, col: u32) -> CodeName {
 }
 
 /// Title, form code, header block and FECHA: everything above the metas table.
-fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
+fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
+    let grid = sc.grid;
+    let cells = grid.cells();
     let table_top = sheet.table.header_rows.0;
     // Pass 1: labels.
     struct LabelAt {
@@ -322,20 +388,23 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
             break;
         }
         let mut row_has_label = false;
-        for (c, v) in grid.row(row) {
-            let Some(text) = text_of(v) else { continue };
-            if let Some((field, inline)) = labels.header_label(&text) {
+        for i in grid.row_range(row) {
+            let c = &cells[i].0;
+            let Some(text) = cell_text(&cells[i].1) else {
+                continue;
+            };
+            if let Some((field, inline)) = sc.header_label(i, &text) {
                 found.push(LabelAt {
                     field,
                     cell: *c,
-                    inline,
-                    text: text.clone(),
+                    inline: inline.map(str::to_string),
+                    text: text.into_owned(),
                 });
                 row_has_label = true;
             } else {
-                let sq = squash(&text);
+                let sq = sc.key(i);
                 if sq.starts_with("TMMF") || sq.starts_with("TMMP") || sq.starts_with("TMMFO") {
-                    sheet.form_code = Some(Located::new(text.clone(), *c));
+                    sheet.form_code = Some(Located::new(text.into_owned(), *c));
                 }
             }
         }
@@ -343,16 +412,13 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
             first_block_row = Some(first_block_row.map_or(row, |r| r.min(row)));
         } else {
             // A row made of a code and a name, with no label: a header value in block layouts.
-            let cells: Vec<&(CellRef, CellValue)> = grid
-                .row(row)
-                .iter()
-                .filter(|(_, v)| !v.is_empty())
-                .collect();
-            if let Some((_, v)) = cells.first() {
-                let t = v.display();
-                let (code, name) = split_code_name(&t);
-                let is_value_row = (code.is_some() && (name.is_some() || cells.len() >= 2))
-                    || matches!(v, CellValue::Number(_)) && cells.len() >= 2;
+            let mut filled = grid.row(row).iter().filter(|(_, v)| !v.is_empty());
+            if let Some((_, v)) = filled.next() {
+                let several = filled.next().is_some();
+                let t = cell_display(v);
+                let (code, name) = split_code_name_ref(&t);
+                let is_value_row = (code.is_some() && (name.is_some() || several))
+                    || matches!(v, CellValue::Number(_)) && several;
                 if is_value_row && find_year(&t).is_none() {
                     value_rows.push(row);
                     first_block_row = Some(first_block_row.map_or(row, |r| r.min(row)));
@@ -367,18 +433,23 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
         if row >= title_end {
             break;
         }
-        for (c, v) in grid.row(row) {
-            let Some(text) = text_of(v) else { continue };
-            if squash(&text).starts_with("TMMF") {
+        for i in grid.row_range(row) {
+            let Some(text) = cell_text(&cells[i].1) else {
+                continue;
+            };
+            if sc.key(i).starts_with("TMMF") {
                 continue;
             }
-            sheet.title.lines.push(Located::new(text.clone(), *c));
+            sheet
+                .title
+                .lines
+                .push(Located::new(text.into_owned(), cells[i].0));
         }
     }
     // Year: prefer the PROGRAMA OPERATIVO ANUAL line.
+    let folded: Vec<String> = sheet.title.lines.iter().map(|l| fold(&l.value)).collect();
     let mut year = None;
-    for l in &sheet.title.lines {
-        let f = fold(&l.value);
+    for (l, f) in sheet.title.lines.iter().zip(&folded) {
         if let Some(y) = find_year(&l.value) {
             if f.contains("PROGRAMA OPERATIVO") || f.contains("POA") {
                 year = Some(Located::new(y, l.cell));
@@ -394,7 +465,8 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
         .title
         .lines
         .iter()
-        .find_map(|l| find_quarter_word(&l.value).map(|q| Located::new(q, l.cell)));
+        .zip(&folded)
+        .find_map(|(l, f)| find_quarter_word_folded(f).map(|q| Located::new(q, l.cell)));
 
     // Header fields next to their labels.
     let mut empty_labels: Vec<(Field, CellRef, u32)> = Vec::new();
@@ -413,12 +485,12 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
                     ..Default::default()
                 };
                 if cn.name.is_none() {
-                    let right = values_right(grid, labels, l.cell.row, l.cell.col);
+                    let right = values_right(sc, l.cell.row, l.cell.col);
                     cn.name = right.name.or(right.code);
                 }
                 cn
             }
-            None => values_right(grid, labels, l.cell.row, l.cell.col),
+            None => values_right(sc, l.cell.row, l.cell.col),
         };
         let cn = CodeName {
             label: Some(Located::new(l.text.clone(), l.cell)),
@@ -454,11 +526,14 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
             if row <= lrow || row >= table_top || label_rows.contains(&row) {
                 continue;
             }
-            let cells = grid.row(row);
-            if cells.iter().any(|(c, v)| c.col <= lcol && !v.is_empty()) {
+            if grid
+                .row(row)
+                .iter()
+                .any(|(c, v)| c.col <= lcol && !v.is_empty())
+            {
                 break;
             }
-            let cn = values_right(grid, labels, row, lcol);
+            let cn = values_right(sc, row, lcol);
             if cn.is_empty() {
                 break;
             }
@@ -545,7 +620,7 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
     }
     // FECHA without a label: a date cell above the table.
     if sheet.fecha.label.is_none() && sheet.fecha.date.is_none() {
-        for (c, v) in &grid.cells {
+        for (c, v) in cells {
             if c.row >= table_top {
                 break;
             }
@@ -563,13 +638,13 @@ fn read_top(grid: &Grid, labels: &Labels, sheet: &mut CaptureSheet) {
 fn row_code_name(grid: &Grid, row: u32) -> CodeName {
     let mut cn = CodeName::default();
     for (c, v) in grid.row(row) {
-        let Some(text) = text_of(v) else { continue };
+        let Some(text) = cell_text(v) else { continue };
         if cn.code.is_none() && cn.name.is_none() {
             let (code, name) = split_code_name(&text);
             cn.code = code.map(|x| Located::new(x, *c));
             cn.name = name.map(|x| Located::new(x, *c));
         } else if cn.name.is_none() {
-            cn.name = Some(Located::new(text, *c));
+            cn.name = Some(Located::new(text.into_owned(), *c));
         } else {
             break;
         }
@@ -626,11 +701,13 @@ fn read_fecha(grid: &Grid, label: CellRef, inline: Option<&str>, text: &str, fec
 
 /// Reads a numeric cell of the table.
 pub fn read_num(grid: &Grid, row: u32, col: Option<u32>, relative: bool) -> Num {
+    num_of(col.and_then(|c| grid.get(row, c)), row, col, relative)
+}
+
+/// [`read_num`] of a cell already looked up (`None` when there is none).
+fn num_of(value: Option<&CellValue>, row: u32, col: Option<u32>, relative: bool) -> Num {
     let cell = CellRef::new(row, col.unwrap_or(u32::MAX));
-    let raw = col
-        .and_then(|c| grid.get(row, c))
-        .cloned()
-        .unwrap_or(CellValue::Empty);
+    let raw = value.cloned().unwrap_or(CellValue::Empty);
     let (quantity, problem) = match &raw {
         CellValue::Empty => (Quantity::Blank, None),
         CellValue::Number(n) => {
@@ -686,19 +763,26 @@ pub fn read_num(grid: &Grid, row: u32, col: Option<u32>, relative: bool) -> Num 
     }
 }
 
-fn is_signature_row(grid: &Grid, row: u32) -> bool {
-    grid.row(row).iter().any(|(_, v)| {
-        let Some(t) = v.as_text() else { return false };
-        let sq = squash(t);
-        matches!(sq.as_str(), "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO")
+fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
+    sc.grid.row_range(row).any(|i| {
+        let Some(sq) = sc.text_key(i) else {
+            return false;
+        };
+        matches!(sq, "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO")
             || sq.starts_with("RESPONSABLEDELAUNIDAD")
             || sq.starts_with("RESPONSABLEDELPROGRAMA")
             || sq.starts_with("RESPONSABLEDELRAMO")
     })
 }
 
+/// A cell's trimmed text, borrowed: most rows' texts are only looked at.
+fn text<'g>(cells: &RowCells<'g>, col: u32) -> Option<Cow<'g, str>> {
+    cells.get(col).and_then(cell_text)
+}
+
 /// Reads the metas rows; returns the last row that belonged to the table.
-fn read_metas(grid: &Grid, sheet: &mut CaptureSheet) -> u32 {
+fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
+    let grid = sc.grid;
     let t = sheet.table.clone();
     let numeric_cols: Vec<u32> = [t.meta_anual, t.avance_absoluto, t.acumulado_relativo]
         .into_iter()
@@ -707,24 +791,29 @@ fn read_metas(grid: &Grid, sheet: &mut CaptureSheet) -> u32 {
         .flatten()
         .collect();
     let mut last = t.header_rows.1;
+    // Each row below the header is at most one meta: room for them up front saves moving
+    // the (large) metas at every growth, within a bound for sheets of many rows.
+    let below = grid.rows().filter(|r| *r > t.header_rows.1).count();
+    sheet.metas.reserve(below.min(1024));
     for row in grid.rows() {
         if row <= t.header_rows.1 {
             continue;
         }
+        let cells = grid.row_cells(row);
         let has_number = numeric_cols.iter().any(|c| {
-            grid.get(row, *c).is_some_and(|v| match v {
+            cells.get(*c).is_some_and(|v| match v {
                 CellValue::Number(_) | CellValue::PercentNumber(..) | CellValue::Error(_) => true,
                 CellValue::Text(s) => parse_number(s).is_some() || parse_percent(s).is_some(),
                 _ => false,
             })
         });
-        if !has_number && is_signature_row(grid, row) {
+        if !has_number && is_signature_row(sc, row) {
             break;
         }
-        let desc_raw = t.descripcion.and_then(|c| grid.text(row, c));
-        let clave_raw = t.clave.and_then(|c| grid.text(row, c));
-        let la_raw = t.linea_accion.and_then(|c| grid.text(row, c));
-        let unidad = t.unidad_medida.and_then(|c| grid.text(row, c));
+        let desc_raw = t.descripcion.and_then(|c| text(&cells, c));
+        let clave_raw = t.clave.and_then(|c| text(&cells, c));
+        let la_raw = t.linea_accion.and_then(|c| text(&cells, c));
+        let unidad = t.unidad_medida.and_then(|c| text(&cells, c));
         if desc_raw.is_none() && clave_raw.is_none() {
             continue; // blank row or a row with only L/A: not a meta
         }
@@ -738,19 +827,22 @@ fn read_metas(grid: &Grid, sheet: &mut CaptureSheet) -> u32 {
             let c = clave_only(raw).unwrap_or_else(|| raw.trim().to_string());
             clave = Some(Located::new(c, CellRef::new(row, col)));
         }
-        if let (Some(col), Some(d)) = (t.descripcion, desc_raw.as_ref()) {
+        if let (Some(col), Some(d)) = (t.descripcion, desc_raw) {
             let cell = CellRef::new(row, col);
-            match (clave.is_none()).then(|| split_clave(d)).flatten() {
+            match (clave.is_none()).then(|| split_clave(&d)).flatten() {
                 Some((c, body)) => {
                     clave = Some(Located::new(c, cell));
                     descripcion = Some(Located::new(body, cell));
                 }
-                None => descripcion = Some(Located::new(d.clone(), cell)),
+                None => descripcion = Some(Located::new(d.into_owned(), cell)),
             }
         }
-        let mut linea_accion = la_raw
-            .as_ref()
-            .map(|s| Located::new(s.clone(), CellRef::new(row, t.linea_accion.unwrap_or(0))));
+        let mut linea_accion = la_raw.map(|s| {
+            Located::new(
+                s.into_owned(),
+                CellRef::new(row, t.linea_accion.unwrap_or(0)),
+            )
+        });
         // A clave typed in the L/A column ("300.-", as in some captures).
         if clave.is_none() {
             if let Some(la) = &linea_accion {
@@ -764,21 +856,23 @@ fn read_metas(grid: &Grid, sheet: &mut CaptureSheet) -> u32 {
                 }
             }
         }
-        let meta_anual = read_num(grid, row, t.meta_anual, false);
-        let programado = [0, 1, 2, 3].map(|q| read_num(grid, row, t.programado[q], false));
-        let alcanzado = [0, 1, 2, 3].map(|q| read_num(grid, row, t.alcanzado[q], false));
-        let avance_absoluto = t
-            .avance_absoluto
-            .map(|c| read_num(grid, row, Some(c), false));
-        let acumulado_relativo = t
-            .acumulado_relativo
-            .map(|c| read_num(grid, row, Some(c), true));
+        let num = |col: Option<u32>, relative: bool| {
+            num_of(col.and_then(|c| cells.get(c)), row, col, relative)
+        };
+        let meta_anual = num(t.meta_anual, false);
+        let programado = [0, 1, 2, 3].map(|q| num(t.programado[q], false));
+        let alcanzado = [0, 1, 2, 3].map(|q| num(t.alcanzado[q], false));
+        let avance_absoluto = t.avance_absoluto.map(|c| num(Some(c), false));
+        let acumulado_relativo = t.acumulado_relativo.map(|c| num(Some(c), true));
         let observaciones = t.observaciones.and_then(|c| {
-            grid.text(row, c)
-                .map(|s| Located::new(s, CellRef::new(row, c)))
+            text(&cells, c).map(|s| Located::new(s.into_owned(), CellRef::new(row, c)))
         });
-        let unidad_medida =
-            unidad.map(|u| Located::new(u, CellRef::new(row, t.unidad_medida.unwrap_or(0))));
+        let unidad_medida = unidad.map(|u| {
+            Located::new(
+                u.into_owned(),
+                CellRef::new(row, t.unidad_medida.unwrap_or(0)),
+            )
+        });
         let meta_type = classify(&unidad_medida, &meta_anual, &programado);
         sheet.metas.push(Meta {
             row,
@@ -803,7 +897,7 @@ fn read_metas(grid: &Grid, sheet: &mut CaptureSheet) -> u32 {
 pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> MetaType {
     if unidad
         .as_ref()
-        .is_some_and(|u| fold(&u.value).contains("PORCENTAJE") || u.value.contains('%'))
+        .is_some_and(|u| names_percent(&u.value) || u.value.contains('%'))
     {
         return MetaType::PercentUnit;
     }
@@ -821,61 +915,77 @@ pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> M
     MetaType::Cumulative
 }
 
-const ROLE_WORDS: &[&str] = &[
-    "RESPONSABLE",
-    "COORDINADOR",
-    "COORDINADORA",
-    "COORDINACION",
-    "COORD",
-    "SECRETARIA",
-    "SECRETARIO",
-    "JEFE",
-    "JEFA",
-    "DIRECTOR",
-    "DIRECTORA",
-    "SUBDIRECTOR",
-    "SUBDIRECTORA",
-    "TITULAR",
-    "ENCARGADO",
-    "ENCARGADA",
-    "GERENTE",
-    "PRESIDENTE",
-    "PRESIDENTA",
-    "SINDICO",
-    "SINDICA",
-    "TESORERO",
-    "TESORERA",
-    "ADMINISTRADOR",
-    "ADMINISTRADORA",
-    "ENLACE",
-    "ANALISTA",
-];
-
-fn is_role_text(t: &str) -> bool {
-    let f = fold(t);
-    f.split(|c: char| !c.is_alphanumeric())
-        .any(|w| ROLE_WORDS.contains(&w))
+/// Whether a unidad de medida says PORCENTAJE (in any case, with or without accents).
+fn names_percent(unidad: &str) -> bool {
+    if unidad.is_ascii() {
+        // What `fold` would do to ASCII text: upper case, whitespace runs collapsed (and
+        // the word has none).
+        unidad
+            .as_bytes()
+            .windows(b"PORCENTAJE".len())
+            .any(|w| w.eq_ignore_ascii_case(b"PORCENTAJE"))
+    } else {
+        fold(unidad).contains("PORCENTAJE")
+    }
 }
 
-fn is_name_text(t: &str) -> bool {
-    let f = fold(t);
-    let words: Vec<&str> = f
-        .split_whitespace()
+/// The words that make a signature line a role line, [`fold`]ed.
+fn is_role_word(w: &str) -> bool {
+    matches!(
+        w,
+        "RESPONSABLE"
+            | "COORDINADOR"
+            | "COORDINADORA"
+            | "COORDINACION"
+            | "COORD"
+            | "SECRETARIA"
+            | "SECRETARIO"
+            | "JEFE"
+            | "JEFA"
+            | "DIRECTOR"
+            | "DIRECTORA"
+            | "SUBDIRECTOR"
+            | "SUBDIRECTORA"
+            | "TITULAR"
+            | "ENCARGADO"
+            | "ENCARGADA"
+            | "GERENTE"
+            | "PRESIDENTE"
+            | "PRESIDENTA"
+            | "SINDICO"
+            | "SINDICA"
+            | "TESORERO"
+            | "TESORERA"
+            | "ADMINISTRADOR"
+            | "ADMINISTRADORA"
+            | "ENLACE"
+            | "ANALISTA"
+    )
+}
+
+/// Whether a [`fold`]ed text names a role (`COORDINADOR DE ...`, `RESPONSABLE DEL ...`).
+fn is_role_folded(f: &str) -> bool {
+    f.split(|c: char| !c.is_alphanumeric()).any(is_role_word)
+}
+
+/// Whether a [`fold`]ed text that is neither a role nor a signature action
+/// (`ELABORÓ`...) reads like a person's name: two words or more, not a signature caption.
+fn is_name_folded(f: &str) -> bool {
+    f.split_whitespace()
         .filter(|w| w.chars().any(|c| c.is_alphabetic()))
-        .collect();
-    words.len() >= 2
+        .nth(1)
+        .is_some()
         && !f.contains("SIGNATURE")
         && !f.contains("FIRMA")
-        && !is_role_text(t)
-        && !matches!(
-            squash(t).as_str(),
-            "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO"
-        )
 }
 
 /// Classifies a role line.
 pub fn role_of(t: &str) -> Role {
-    let f = fold(t);
+    role_of_folded(fold(t))
+}
+
+/// [`role_of`] for a text already [`fold`]ed.
+fn role_of_folded(f: String) -> Role {
     if f.contains("RESPONSABLE") && (f.contains("UNIDAD") || f.contains("EJECUTORA")) {
         Role::ResponsableUnidad
     } else if f.contains("RESPONSABLE") && f.contains("PROGRAMA") {
@@ -888,25 +998,27 @@ pub fn role_of(t: &str) -> Role {
 }
 
 /// The signature block: ELABORÓ / REVISÓ / AUTORIZÓ labels, role lines and the names next to them.
-fn read_signers(grid: &Grid, from_row: u32) -> Vec<Firmante> {
+fn read_signers(sc: &SheetCells<'_>, from_row: u32) -> Vec<Firmante> {
     let mut actions: Vec<Located<String>> = Vec::new();
-    let mut roles: Vec<Located<String>> = Vec::new();
+    // Role lines, with their folded text (for `role_of`).
+    let mut roles: Vec<(Located<String>, String)> = Vec::new();
     let mut names: Vec<Located<String>> = Vec::new();
-    for (c, v) in &grid.cells {
-        if c.row < from_row {
-            continue;
-        }
+    let cells = sc.grid.cells();
+    let first = cells.partition_point(|(c, _)| c.row < from_row);
+    for (i, (c, v)) in cells.iter().enumerate().skip(first) {
         let CellValue::Text(t) = v else { continue };
         let t = t.trim();
         if t.is_empty() {
             continue;
         }
-        let sq = squash(t);
-        if matches!(sq.as_str(), "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO") {
+        if matches!(sc.key(i), "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO") {
             actions.push(Located::new(t.to_string(), *c));
-        } else if is_role_text(t) {
-            roles.push(Located::new(t.to_string(), *c));
-        } else if is_name_text(t) {
+            continue;
+        }
+        let f = fold(t);
+        if is_role_folded(&f) {
+            roles.push((Located::new(t.to_string(), *c), f));
+        } else if is_name_folded(&f) {
             names.push(Located::new(t.to_string(), *c));
         }
     }
@@ -918,16 +1030,16 @@ fn read_signers(grid: &Grid, from_row: u32) -> Vec<Firmante> {
     // Orientation: are names written above their role lines (most forms) or below?
     let above = roles
         .iter()
-        .filter(|r| names.iter().any(|n| near(n, r, -1).is_some()))
+        .filter(|(r, _)| names.iter().any(|n| near(n, r, -1).is_some()))
         .count();
     let below = roles
         .iter()
-        .filter(|r| names.iter().any(|n| near(n, r, 1).is_some()))
+        .filter(|(r, _)| names.iter().any(|n| near(n, r, 1).is_some()))
         .count();
     let order: [i64; 2] = if below > above { [1, -1] } else { [-1, 1] };
     let mut used = vec![false; names.len()];
     let mut out = Vec::new();
-    for role in &roles {
+    for (role, folded) in roles {
         let mut pick: Option<usize> = None;
         for dr in order {
             let mut best: Option<(u32, usize)> = None;
@@ -935,7 +1047,7 @@ fn read_signers(grid: &Grid, from_row: u32) -> Vec<Firmante> {
                 if used[i] {
                     continue;
                 }
-                if let Some(cd) = near(n, role, dr) {
+                if let Some(cd) = near(n, &role, dr) {
                     if best.is_none_or(|(b, _)| cd < b) {
                         best = Some((cd, i));
                     }
@@ -963,10 +1075,36 @@ fn read_signers(grid: &Grid, from_row: u32) -> Vec<Firmante> {
         out.push(Firmante {
             accion,
             nombre,
-            role: role_of(&role.value),
-            rol: role.clone(),
+            role: role_of_folded(folded),
+            rol: role,
         });
     }
     out.sort_by_key(|f| (f.rol.cell.row, f.rol.cell.col));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_name_folded, is_role_folded, names_percent};
+    use crate::read::text::fold;
+
+    #[test]
+    fn signature_lines() {
+        assert!(is_role_folded(&fold("Coordinador de Planeación")));
+        assert!(is_role_folded(&fold("JEFA DEL DEPTO.")));
+        assert!(!is_role_folded(&fold("Jefatura de área")));
+        assert!(is_name_folded(&fold("Lic. Ana Pérez")));
+        assert!(!is_name_folded(&fold("Firma")));
+        assert!(!is_name_folded(&fold("NOMBRE Y FIRMA")));
+    }
+
+    #[test]
+    fn percent_units() {
+        assert!(names_percent("Porcentaje"));
+        assert!(names_percent("% de PORCENTAJE alcanzado"));
+        assert!(names_percent("porcentaje\tde avance"));
+        assert!(!names_percent("Por centaje"));
+        assert!(names_percent("PORCENTAJE DE ATENCIÓN"));
+        assert!(!names_percent("Personas"));
+    }
 }

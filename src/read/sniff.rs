@@ -194,18 +194,24 @@ fn le64(b: &[u8], at: usize) -> Option<u64> {
 // ---------------------------------------------------------------------------------------
 
 /// Reads the entry counts every end-of-central-directory record near the end of the file
-/// claims (ZIP64 included), before the zip crate sizes its tables from them.
+/// claims (ZIP64 included), before the zip crate sizes its tables from them. The records are
+/// looked for within the last 64 KB (the longest comment a record may carry) with a SIMD
+/// substring search, and read from the end backwards.
 fn eocd_entry_counts(bytes: &[u8]) -> Vec<u64> {
     let mut out = Vec::new();
     if bytes.len() < 22 {
         return out;
     }
+    // A record starts at most 22 bytes before the end, and at most 65,535 bytes (its
+    // comment) before that.
     let last = bytes.len() - 22;
     let first = last.saturating_sub(65_535);
-    for at in (first..=last).rev() {
-        if &bytes[at..at + 4] != b"PK\x05\x06" {
-            continue;
-        }
+    // The signature cannot overlap itself, so the non-overlapping matches are all of them.
+    // (The forward search is the vectorised one; there are rarely more than one or two.)
+    let found: Vec<usize> = memchr::memmem::find_iter(&bytes[first..last + 4], b"PK\x05\x06")
+        .map(|p| first + p)
+        .collect();
+    for at in found.into_iter().rev() {
         let entries = le16(bytes, at + 10).unwrap_or(0) as u64;
         out.push(entries);
         // ZIP64: the locator sits just before the classic record.
@@ -364,7 +370,7 @@ fn inflate_part(
     };
     let declared = entry.size();
     let mut limited = (&mut entry).take(declared.saturating_add(1));
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; scanner.chunk_size()];
     let mut n: u64 = 0;
     while !scanner.done() {
         let k = match limited.read(&mut buf) {
@@ -405,9 +411,21 @@ fn zip_read_problem(name: &str, declared: u64, e: &std::io::Error) -> ReadProble
     }
 }
 
+/// Bytes inflated at a time for a part read to its end.
+const CHUNK: usize = 16 * 1024;
+
+/// Bytes inflated at a time when only the start tag at the head of a part is wanted: the
+/// `<sst uniqueCount="...">` tag follows the XML declaration, within the first few hundred
+/// bytes, so one small chunk usually settles it.
+const HEAD_CHUNK: usize = 512;
+
 /// Something that looks at an XML part while it is inflated.
 trait PartScanner {
     fn feed(&mut self, chunk: &[u8]) -> Result<(), ReadProblem>;
+    /// How many bytes to inflate at a time.
+    fn chunk_size(&self) -> usize {
+        CHUNK
+    }
     /// Whether the rest of the part is not needed.
     fn done(&self) -> bool {
         false
@@ -436,7 +454,8 @@ fn parse_u64(v: &[u8]) -> Option<u64> {
 }
 
 /// `xl/sharedStrings.xml`: calamine reserves `uniqueCount` strings before reading any, then
-/// keeps every `<si>`.
+/// keeps every `<si>`. calamine takes `uniqueCount` from the first `sst` tag only, so a part
+/// too small to hold too many `<si>` is read only up to that tag ([`HEAD_CHUNK`] at a time).
 #[derive(Default)]
 struct SharedStrings {
     xml: xml::Scanner,
@@ -450,6 +469,10 @@ struct SharedStrings {
 impl PartScanner for SharedStrings {
     fn done(&self) -> bool {
         self.head_seen && !self.count
+    }
+
+    fn chunk_size(&self) -> usize {
+        if self.count { CHUNK } else { HEAD_CHUNK }
     }
 
     fn feed(&mut self, chunk: &[u8]) -> Result<(), ReadProblem> {
@@ -1777,6 +1800,27 @@ mod biff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eocd_records_are_read_from_the_end() {
+        let record = |entries: u16| {
+            let mut r = b"PK\x05\x06".to_vec();
+            r.extend_from_slice(&[0; 6]);
+            r.extend_from_slice(&entries.to_le_bytes());
+            r.extend_from_slice(&[0; 10]);
+            r
+        };
+        let mut bytes = vec![7u8; 100];
+        bytes.extend(record(3));
+        bytes.extend(vec![b'P'; 70_000]);
+        bytes.extend(record(5));
+        bytes.extend(b"xxPK\x05");
+        bytes.extend(record(9));
+        // The first record is more than 64 KB before the end: out of reach.
+        assert_eq!(super::eocd_entry_counts(&bytes), [9, 5]);
+        assert!(super::eocd_entry_counts(&record(1)[..21]).is_empty());
+        assert_eq!(super::eocd_entry_counts(&record(1)), [1]);
+    }
 
     #[test]
     fn xml_scanner_reads_tags_across_chunks() {

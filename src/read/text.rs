@@ -2,6 +2,7 @@
 //! percentages, dates, claves and names the way people type them in the captures.
 
 use crate::model::Date;
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Upper case, accents removed, runs of whitespace collapsed, trimmed.
@@ -18,19 +19,30 @@ pub fn fold(s: &str) -> String {
             out.push(' ');
         }
         space = false;
-        push_folded(c, &mut out);
+        if c.is_ascii() {
+            out.push(c.to_ascii_uppercase());
+        } else {
+            push_folded(c, &mut out);
+        }
     }
     out
 }
 
-/// Pushes one character upper-cased and without accents. ASCII and the Spanish letters take a
-/// table lookup; anything else goes through Unicode decomposition.
+/// Pushes one non-ASCII character upper-cased and without accents (ASCII is upper-cased by
+/// the callers): the Spanish letters through [`spanish_base`], anything else through
+/// [`push_decomposed`].
 #[inline]
 fn push_folded(c: char, out: &mut String) {
-    if c.is_ascii() {
-        out.push(c.to_ascii_uppercase());
-        return;
+    match spanish_base(c) {
+        Some(base) => out.push(base),
+        None => push_decomposed(c, out),
     }
+}
+
+/// The upper-case letter without accent of the accented Spanish (and a few neighbouring)
+/// letters, all of them alphabetic; `None` for any other character.
+#[inline]
+fn spanish_base(c: char) -> Option<char> {
     let base = match c {
         'á' | 'à' | 'â' | 'ä' | 'ã' | 'Á' | 'À' | 'Â' | 'Ä' | 'Ã' => 'A',
         'é' | 'è' | 'ê' | 'ë' | 'É' | 'È' | 'Ê' | 'Ë' => 'E',
@@ -39,12 +51,14 @@ fn push_folded(c: char, out: &mut String) {
         'ú' | 'ù' | 'û' | 'ü' | 'Ú' | 'Ù' | 'Û' | 'Ü' => 'U',
         'ñ' | 'Ñ' => 'N',
         'ç' | 'Ç' => 'C',
-        _ => '\0',
+        _ => return None,
     };
-    if base != '\0' {
-        out.push(base);
-        return;
-    }
+    Some(base)
+}
+
+/// Pushes a character through Unicode decomposition: combining marks dropped, the rest
+/// upper-cased. What it pushes is not always a letter or a digit.
+fn push_decomposed(c: char, out: &mut String) {
     for d in c.nfd() {
         if unicode_normalization::char::is_combining_mark(d) {
             continue;
@@ -55,35 +69,76 @@ fn push_folded(c: char, out: &mut String) {
     }
 }
 
+/// What [`squash`] keeps of each ASCII byte: its upper-case form for letters and digits, 0
+/// for the rest.
+const SQUASH_ASCII: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() {
+            t[b] = c.to_ascii_uppercase();
+        }
+        b += 1;
+    }
+    t
+};
+
 /// [`fold`], then only letters and digits: `"P E R I O D O"` → `"PERIODO"`, `"L/A"` → `"LA"`.
 pub fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_uppercase());
+    // Whether a character went through Unicode decomposition, which may yield characters
+    // that are not letters or digits (ASCII and the Spanish letters never do): only then is
+    // the result filtered again.
+    let mut decomposed = false;
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            let kept = SQUASH_ASCII[usize::from(b)];
+            if kept != 0 {
+                out.push(char::from(kept));
             }
-        } else if c.is_alphanumeric() {
-            push_folded(c, &mut out);
+            i += 1;
+        } else {
+            // `i` is always at a character boundary: it only moves by whole characters.
+            let Some(c) = s[i..].chars().next() else {
+                break;
+            };
+            if let Some(base) = spanish_base(c) {
+                out.push(base);
+            } else if c.is_alphanumeric() {
+                push_decomposed(c, &mut out);
+                decomposed = true;
+            }
+            i += c.len_utf8();
         }
     }
-    out.retain(|c| c.is_alphanumeric());
+    if decomposed {
+        out.retain(|c| c.is_alphanumeric());
+    }
     out
 }
 
 /// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`.
 pub fn parse_number(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '$')
-        .collect();
+    // Spaces, thousands separators and the dollar sign are dropped; a copy is made only
+    // when there is one to drop.
+    let dropped = |c: char| c.is_whitespace() || c == ',' || c == '$';
+    let t = s.trim();
+    let kept: String;
+    let t = if t.contains(dropped) {
+        kept = t.chars().filter(|c| !dropped(*c)).collect();
+        kept.as_str()
+    } else {
+        t
+    };
     if t.is_empty() {
         return None;
     }
     let ok = t
-        .chars()
-        .all(|c| c.is_ascii_digit() || c == '.' || c == '-' || c == '+');
+        .bytes()
+        .all(|c| c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+');
     if !ok {
         return None;
     }
@@ -280,7 +335,11 @@ pub fn find_year(s: &str) -> Option<i32> {
 
 /// A quarter named in words (`PRIMER TRIMESTRE`, `SEGUNDO TRIMESTRE`...).
 pub fn find_quarter_word(s: &str) -> Option<u8> {
-    let f = fold(s);
+    find_quarter_word_folded(&fold(s))
+}
+
+/// [`find_quarter_word`] of a text already [`fold`]ed.
+pub fn find_quarter_word_folded(f: &str) -> Option<u8> {
     if !f.contains("TRIMESTRE") {
         return None;
     }
@@ -412,29 +471,39 @@ pub const TITLES: &[&str] = &[
 /// removed. `"DR. AGUSTÍN  Sánchez Pérez"` → `"AGUSTIN SANCHEZ PEREZ"`.
 pub fn name_key(name: &str) -> String {
     let f = fold(name);
-    let words: Vec<String> = f
+    let words: Vec<&str> = f
         .split(|c: char| c.is_whitespace())
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
         .filter(|w| !w.is_empty())
         .collect();
     let mut start = 0;
     // Titles are written with a dot ("LIC.") or alone; strip any leading run of them.
     let raw: Vec<&str> = f.split_whitespace().collect();
     while start < words.len() {
-        let w = words[start].replace('.', "");
+        let w: Cow<'_, str> = if words[start].contains('.') {
+            Cow::Owned(words[start].replace('.', ""))
+        } else {
+            Cow::Borrowed(words[start])
+        };
         let had_dot = raw.get(start).is_some_and(|r| r.ends_with('.'));
-        if TITLES.contains(&w.as_str()) && (had_dot || w.len() > 1 || words.len() - start > 2) {
+        if TITLES.contains(&w.as_ref()) && (had_dot || w.len() > 1 || words.len() - start > 2) {
             start += 1;
         } else {
             break;
         }
     }
-    words[start..]
+    // The remaining words but the ones made of digits, space-separated.
+    let mut key = String::with_capacity(f.len());
+    for w in words[start..]
         .iter()
         .filter(|w| !w.chars().all(|c| c.is_ascii_digit()))
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
 }
 
 /// Whether a piece of text is written like a code (`064`, `3.6.1`, `1000`).
@@ -459,6 +528,9 @@ mod tests {
         assert_eq!(squash("P.E.R.I.O.D.O"), "PERIODO");
         assert_eq!(fold("Ñandú Çà ﬁn Ŝ"), "NANDU CA FIN S");
         assert_eq!(squash("Línea de Acción P.M.D."), "LINEADEACCIONPMD");
+        // Decomposed characters: marks dropped, what is not a letter or digit filtered out.
+        assert_eq!(squash("ﬁn Ŝ e\u{301} ½ ℃"), "FINSE½");
+        assert_eq!(squash("Año: 2024 — ÑÚ"), "ANO2024NU");
     }
 
     #[test]
@@ -467,6 +539,11 @@ mod tests {
         assert_eq!(parse_number(" 4 "), Some(4.0));
         assert_eq!(parse_number("0.90"), Some(0.9));
         assert_eq!(parse_number("abc"), None);
+        assert_eq!(parse_number("$1,200.50"), Some(1200.5));
+        assert_eq!(parse_number(" 1 000 "), Some(1000.0));
+        assert_eq!(parse_number("1,2a"), None);
+        assert_eq!(parse_number(" , "), None);
+        assert_eq!(parse_number("4º"), None);
         assert_eq!(parse_percent("60%"), Some(0.6));
         assert_eq!(parse_percent("25.00%"), Some(0.25));
         assert_eq!(parse_percent("25"), None);
@@ -533,6 +610,9 @@ mod tests {
             name_key("J. HUMBERTO RENTERÍA CERVANTES"),
             "J HUMBERTO RENTERIA CERVANTES"
         );
+        assert_eq!(name_key("M.C. Juan  Pérez 123"), "JUAN PEREZ");
+        assert_eq!(name_key("Ing. C. Ana"), "ANA");
+        assert_eq!(name_key(" -- "), "");
     }
 
     #[test]
