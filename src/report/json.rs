@@ -115,6 +115,64 @@ pub fn write_array<T>(
     out.write_all(if last { b"]\n" } else { b"],\n" })
 }
 
+/// Writes one diagnostic exactly as `serde_json::to_string_pretty(&diagnostic(d))` would,
+/// indented by `indent`, without building the value (the report of a state has tens of
+/// thousands of findings). Keys in the order serde_json sorts them.
+fn write_diagnostic(
+    out: &mut dyn std::io::Write,
+    d: &Diagnostic,
+    indent: &str,
+) -> std::io::Result<()> {
+    fn s(v: &str) -> String {
+        serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into())
+    }
+    fn opt(v: Option<&str>) -> String {
+        v.map_or_else(|| "null".to_string(), s)
+    }
+    let i1 = format!("{indent}  ");
+    let cell = d.cell.map(|c| c.a1());
+    let mut text = String::with_capacity(256 + d.message.len() + d.help.len());
+    let mut field = |k: &str, v: &str, first: bool| {
+        if !first {
+            text.push(',');
+        }
+        text.push('\n');
+        text.push_str(&i1);
+        text.push('"');
+        text.push_str(k);
+        text.push_str("\": ");
+        text.push_str(v);
+    };
+    field("cell", &opt(cell.as_deref()), true);
+    field("file", &s(&d.file), false);
+    if let Some(f) = &d.fix {
+        let value = match &f.value {
+            FixValue::Number(n) => serde_json::to_string(n).unwrap_or_else(|_| "null".into()),
+            FixValue::Text(t) => s(t),
+        };
+        let i2 = format!("{i1}  ");
+        let v = format!(
+            "{{\n{i2}\"cell\": {},\n{i2}\"value\": {value}\n{i1}}}",
+            s(&f.cell.a1())
+        );
+        field("fix", &v, false);
+    }
+    field("help", &s(&d.help), false);
+    field("kind", &s(d.kind.as_str()), false);
+    field("message", &s(&d.message), false);
+    field("meta", &opt(d.meta.as_deref()), false);
+    let row = d
+        .cell
+        .map_or_else(|| "null".to_string(), |c| c.row1().to_string());
+    field("row", &row, false);
+    field("rule", &s(&d.rule), false);
+    field("severity", &s(d.severity.as_str()), false);
+    field("sheet", &opt(d.sheet.as_deref()), false);
+    out.write_all(b"{")?;
+    out.write_all(text.as_bytes())?;
+    write!(out, "\n{indent}}}")
+}
+
 /// Streams the report (`--format json`).
 pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     out.write_all(b"{\n  \"version\": 1,\n")?;
@@ -127,14 +185,14 @@ pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<(
         |f| file_value(f),
         false,
     )?;
-    write_array(
-        out,
-        "diagnostics",
-        "  ",
-        run.each_diagnostic(),
-        diagnostic,
-        false,
-    )?;
+    out.write_all(b"  \"diagnostics\": [")?;
+    let mut any = false;
+    for (i, d) in run.each_diagnostic().enumerate() {
+        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+        write_diagnostic(out, &d, "    ")?;
+        any = true;
+    }
+    out.write_all(if any { b"\n  ],\n" } else { b"],\n" })?;
     write_array(
         out,
         "policy_warnings",

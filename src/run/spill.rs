@@ -24,9 +24,19 @@ pub struct Chunk {
 }
 
 enum Backing {
-    File { file: std::fs::File, len: u64 },
+    File {
+        file: std::fs::File,
+        /// Bytes in the file plus `pending`.
+        len: u64,
+        /// Appended chunks not yet written: one `write` per [`FLUSH_AT`] bytes rather than
+        /// per file.
+        pending: Vec<u8>,
+    },
     Memory(Vec<u8>),
 }
+
+/// Size at which appended chunks are written to the temporary file.
+const FLUSH_AT: usize = 256 * 1024;
 
 /// An append-only store of encoded chunks.
 pub struct Spill {
@@ -43,7 +53,11 @@ impl Spill {
     /// A spill on an anonymous temporary file, or in memory if none can be created.
     pub fn new() -> Spill {
         let backing = match tempfile::tempfile() {
-            Ok(file) => Backing::File { file, len: 0 },
+            Ok(file) => Backing::File {
+                file,
+                len: 0,
+                pending: Vec::new(),
+            },
             Err(_) => Backing::Memory(Vec::new()),
         };
         Spill {
@@ -68,11 +82,13 @@ impl Spill {
     pub fn append(&self, bytes: &[u8]) -> std::io::Result<Chunk> {
         let mut b = self.lock();
         match &mut *b {
-            Backing::File { file, len } => {
+            Backing::File { file, len, pending } => {
                 let offset = *len;
-                file.seek(SeekFrom::Start(offset))?;
-                file.write_all(bytes)?;
+                pending.extend_from_slice(bytes);
                 *len += bytes.len() as u64;
+                if pending.len() >= FLUSH_AT {
+                    flush(file, *len, pending)?;
+                }
                 Ok(Chunk {
                     offset,
                     len: bytes.len() as u64,
@@ -93,7 +109,10 @@ impl Spill {
     pub fn read(&self, c: Chunk) -> std::io::Result<Vec<u8>> {
         let mut b = self.lock();
         match &mut *b {
-            Backing::File { file, .. } => {
+            Backing::File { file, len, pending } => {
+                if !pending.is_empty() {
+                    flush(file, *len, pending)?;
+                }
                 let mut buf = vec![0u8; c.len as usize];
                 file.seek(SeekFrom::Start(c.offset))?;
                 file.read_exact(&mut buf)?;
@@ -102,6 +121,14 @@ impl Spill {
             Backing::Memory(v) => Ok(v[c.offset as usize..(c.offset + c.len) as usize].to_vec()),
         }
     }
+}
+
+/// Writes the pending chunks at their place: the end of the file (`len` counts them).
+fn flush(file: &mut std::fs::File, len: u64, pending: &mut Vec<u8>) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(len - pending.len() as u64))?;
+    file.write_all(pending)?;
+    pending.clear();
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +483,28 @@ mod tests {
         assert_eq!(back_a.len(), 7);
         assert!(a.iter().zip(&back_a).all(|(x, y)| same(x, y)));
         assert!(b.iter().zip(&back_b).all(|(x, y)| same(x, y)));
+    }
+
+    #[test]
+    fn chunks_read_back_across_flushes_and_between_appends() {
+        let spill = Spill::new();
+        let mut chunks = Vec::new();
+        for i in 0..3000 {
+            let d: Vec<Diagnostic> = (0..(i % 7)).map(|j| sample(i + j)).collect();
+            let c = spill.append(&encode_all(&d)).unwrap();
+            chunks.push((c, d));
+            // Reading in the middle flushes what is pending; appending goes on after it.
+            if i % 797 == 0 {
+                let (c, d) = &chunks[i / 2];
+                let back = decode_all(&spill.read(*c).unwrap()).unwrap();
+                assert!(d.iter().zip(&back).all(|(x, y)| same(x, y)));
+            }
+        }
+        for (c, d) in chunks.iter().rev() {
+            let back = decode_all(&spill.read(*c).unwrap()).unwrap();
+            assert_eq!(back.len(), d.len());
+            assert!(d.iter().zip(&back).all(|(x, y)| same(x, y)));
+        }
     }
 
     #[test]
