@@ -895,6 +895,57 @@ fn every_target_is_checked_before_anything_is_written() {
 // ---------------------------------------------------------------------------------------------
 // The command line
 
+/// Without a usable temporary folder (the findings' spill and resumen.xlsx's constant-memory
+/// sheets both use one) the run keeps them in memory: same report, same workbooks.
+#[test]
+fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_fixtures(&input, &["60-IMACUM-4T2020.xlsx", "064-IMIP-1T2024.xlsx"]);
+    let bin = env!("CARGO_BIN_EXE_poalint");
+    let run = |out: &Path, tmpdir: Option<&Path>| {
+        let mut c = std::process::Command::new(bin);
+        c.arg("lint")
+            .arg(&input)
+            .arg("--fix-dir")
+            .arg(out)
+            .args(["--format", "json", "--policy", "default"]);
+        if let Some(t) = tmpdir {
+            c.env("TMPDIR", t);
+        }
+        c.output().unwrap()
+    };
+    let normal = run(&tmp.path().join("out-a"), None);
+    let missing = tmp.path().join("no-existe");
+    let without = run(&tmp.path().join("out-b"), Some(&missing));
+    assert_eq!(
+        without.status.code(),
+        normal.status.code(),
+        "{}",
+        String::from_utf8_lossy(&without.stderr)
+    );
+    assert_eq!(normal.status.code(), Some(1));
+    let json = |o: &std::process::Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    assert_eq!(json(&without), json(&normal));
+    assert!(!json(&normal)["diagnostics"].as_array().unwrap().is_empty());
+    let a = files_in(&tmp.path().join("out-a"));
+    let b = files_in(&tmp.path().join("out-b"));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for name in a.keys().filter(|n| n.ends_with("-correcciones.xlsx")) {
+        assert_eq!(a[name], b[name], "{name}");
+    }
+    // resumen.xlsx: the same rows (its bytes differ: in memory, strings are shared).
+    for s in ["Resumen", "Por dependencia", "Metas"] {
+        assert_eq!(
+            rows(&sheet(&tmp.path().join("out-a").join("resumen.xlsx"), s)),
+            rows(&sheet(&tmp.path().join("out-b").join("resumen.xlsx"), s)),
+            "{s}"
+        );
+    }
+}
+
 #[test]
 fn cli_fix_dir_writes_refuses_without_force_and_replaces_with_force() {
     let tmp = tempfile::tempdir().unwrap();

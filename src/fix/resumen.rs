@@ -665,11 +665,13 @@ pub fn build(
         pct: style::list_cell().set_num_format("0.00%"),
         dec: style::list_cell().set_num_format("#,##0.##"),
     };
-    let sheets = [
-        book.new_worksheet_with_constant_memory(),
-        book.new_worksheet_with_constant_memory(),
-        book.new_worksheet_with_constant_memory(),
-    ];
+    // Without a usable temporary folder the sheets stay in memory (slower at scale, same
+    // content).
+    let mut sheet = || {
+        book.new_worksheet_with_constant_memory()
+            .or_else(|_| Ok(Worksheet::new()))
+    };
+    let sheets = [sheet(), sheet(), sheet()];
     let [a, b, c] = sheets;
     let (resumen, (dependencia, metas)) = rayon::join(
         || resumen_sheet(a, run, rules, &f),
