@@ -1,8 +1,7 @@
 //! `--fix-dir`: the fix-up workbooks and `resumen.xlsx`, written from the committed fixtures
 //! and read back with calamine (values, rows, links) and as zip archives (notes, formats).
 
-#[path = "common/fix_clean.rs"]
-mod fix_clean;
+mod common;
 
 use calamine::{Data, Range, Reader, open_workbook_auto};
 use poalint::check::policy::{self, Effective, Source};
@@ -701,8 +700,8 @@ fn clean_and_info_only_workbooks_get_no_correcciones_and_unreadable_ones_a_summa
     let input = tmp.path().join("in");
     let out = tmp.path().join("out");
     std::fs::create_dir_all(&input).unwrap();
-    fix_clean::write_clean(&input.join("12-OBRAS-1T2024.xlsx"), false);
-    fix_clean::write_clean(&input.join("13-AVISO-1T2024.xlsx"), true);
+    common::write_clean(&input.join("12-OBRAS-1T2024.xlsx"), false);
+    common::write_clean(&input.join("13-AVISO-1T2024.xlsx"), true);
     std::fs::write(input.join("roto.xlsx"), b"esto no es un libro de Excel").unwrap();
 
     let pol = policy("mexicali");

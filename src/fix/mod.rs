@@ -372,14 +372,12 @@ impl Writer {
     /// Writes `resumen.xlsx`, removes fix-up workbooks left by an earlier run for files that
     /// are clean now (they would contradict the summary), and returns a one-line summary.
     pub fn finish(&self, run: &RunResult) -> Result<String, String> {
-        let mut rules: Vec<String> = Vec::new();
-        for (i, f) in run.files.iter().enumerate() {
-            if f.findings() > 0 {
-                rules.extend(run.file_diagnostics(i).into_iter().map(|d| d.rule));
-                rules.sort();
-                rules.dedup();
-            }
-        }
+        let rules: Vec<String> = run
+            .each_diagnostic()
+            .map(|d| d.rule)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         let tmp = self.dir.join(tmp_name(RESUMEN));
         let built = resumen::build(run, &rules, self.opts.band, &self.created, &tmp)
             .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))

@@ -504,13 +504,12 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     Ok(())
 }
 
-/// One file as a sheet builder needs it: its findings and digest are read back from the
-/// run's spill only when asked for.
+/// One file as a sheet builder needs it: its digest read back from the run's spill, and its
+/// findings when `diags` (the `Metas` sheet does not need them).
 fn outcome<'a>(
     run: &'a RunResult,
     i: usize,
     owned: &'a mut Vec<Diagnostic>,
-    digest: bool,
     diags: bool,
 ) -> FileOutcome<'a> {
     let summary = &run.files[i];
@@ -521,11 +520,7 @@ fn outcome<'a>(
     };
     FileOutcome {
         summary,
-        digest: if digest {
-            run.digest(i).and_then(|b| Digest::decode(&b).ok())
-        } else {
-            None
-        },
+        digest: run.digest(i).and_then(|b| Digest::decode(&b).ok()),
         diags: owned.iter().collect(),
         correcciones: run.correcciones(i).map(str::to_string),
     }
@@ -558,7 +553,7 @@ fn resumen_sheet(
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true, true);
+        let o = outcome(run, i, &mut owned, true);
         resumen_rows(&mut ws, &o, rules, f, &mut r)?;
     }
     ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
@@ -581,7 +576,7 @@ fn dependencia_sheet(
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true, true);
+        let o = outcome(run, i, &mut owned, true);
         dependencia_row(&mut ws, &o, f, &mut r)?;
     }
     let last = r.saturating_sub(1).max(1);
@@ -619,7 +614,7 @@ fn metas_sheet(
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true, false);
+        let o = outcome(run, i, &mut owned, false);
         metas_rows(&mut ws, &o, band, f, &mut r)?;
     }
     ws.autofilter(

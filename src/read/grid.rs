@@ -385,16 +385,6 @@ fn sheet_problem(e: &calamine::XlsxError) -> String {
     }
 }
 
-fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = e.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = e.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "sin mensaje".into()
-    }
-}
-
 /// Sheet names that clash: the same name twice (calamine finds an .xlsx sheet by name, so
 /// only the first can be read; it keeps .xls and .ods sheets in a map by name, so one
 /// overwrites the other and none can be trusted), or names equal once case, accents and
@@ -448,7 +438,7 @@ pub fn load(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProble
         Ok(r) => r,
         Err(e) => Err(ReadProblem::Corrupt(format!(
             "el lector de hojas de cálculo no pudo interpretar su estructura interna ({})",
-            panic_text(e.as_ref())
+            super::panic_text(e.as_ref()).unwrap_or_else(|| "sin mensaje".into())
         ))),
     }
 }

@@ -68,6 +68,13 @@ pub const PANIC_TEST_ENV: &str = "POALINT_TEST_PANIC";
 pub const PANIC_TEST_MARKER: &str = "__poalint_panic_test__";
 
 /// The cause of an I/O error, in Spanish.
+/// The message a caught panic carried, if it was a string (both `panic!` forms).
+pub fn panic_text(e: &(dyn std::any::Any + Send)) -> Option<String> {
+    e.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| e.downcast_ref::<String>().cloned())
+}
+
 pub fn io_cause(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     // ELOOP: Linux 40, macOS and the BSDs 62.

@@ -117,24 +117,7 @@ impl RunResult {
 
     /// The findings of the `i`-th file of [`RunResult::files`], sorted.
     pub fn file_diagnostics(&self, i: usize) -> Vec<Diagnostic> {
-        let (f, s) = (&self.files[i], &self.stored[i]);
-        let mut out = match s.chunk {
-            None => Vec::new(),
-            Some(c) => match self
-                .spill
-                .read(c)
-                .map_err(|e| e.to_string())
-                .and_then(|b| spill::decode_all(&b).map_err(|e| e.to_string()))
-            {
-                Ok(v) => v,
-                Err(e) => vec![lost(&f.file, &e)],
-            },
-        };
-        if !s.extra.is_empty() {
-            out.extend(s.extra.iter().cloned());
-            out.sort_by_key(|d| d.sort_key());
-        }
-        out
+        findings_of(&self.spill, &self.files[i].file, &self.stored[i])
     }
 
     /// Every finding in report order (path, sheet, row, column, rule), one file at a time.
@@ -158,6 +141,26 @@ impl RunResult {
     pub fn correcciones(&self, i: usize) -> Option<&str> {
         self.stored[i].correcciones.as_deref()
     }
+}
+
+/// A file's own findings read back from the spill, merged with those added later, sorted.
+fn findings_of(spill: &Spill, file: &str, s: &Stored) -> Vec<Diagnostic> {
+    let mut out = match s.chunk {
+        None => Vec::new(),
+        Some(c) => match spill
+            .read(c)
+            .map_err(|e| e.to_string())
+            .and_then(|b| spill::decode_all(&b).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => vec![lost(file, &e)],
+        },
+    };
+    if !s.extra.is_empty() {
+        out.extend(s.extra.iter().cloned());
+        out.sort_by_key(|d| d.sort_key());
+    }
+    out
 }
 
 /// A finding that stands for findings the spill could not give back (an I/O error on the
@@ -186,16 +189,6 @@ fn lost(file: &str, why: &str) -> Diagnostic {
 pub fn display_path(p: &std::path::Path) -> String {
     let s = p.to_string_lossy().to_string();
     s.strip_prefix("./").map(|x| x.to_string()).unwrap_or(s)
-}
-
-fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = e.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = e.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "pánico sin mensaje".to_string()
-    }
 }
 
 /// What a worker leaves of one file.
@@ -300,7 +293,10 @@ pub fn lint(
         }));
         let d = match r {
             Ok(d) => d,
-            Err(e) => finish(engine.internal_error(name, &panic_message(e))),
+            Err(e) => finish(engine.internal_error(
+                name,
+                &crate::read::panic_text(e.as_ref()).unwrap_or_else(|| "pánico sin mensaje".into()),
+            )),
         };
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         d
@@ -377,16 +373,7 @@ pub fn lint(
                     let Some(path) = by_name.get(name) else {
                         return (i, Ok(d.stored.correcciones.clone()));
                     };
-                    let mut diags = match d.stored.chunk {
-                        Some(c) => spill
-                            .read(c)
-                            .ok()
-                            .and_then(|b| spill::decode_all(&b).ok())
-                            .unwrap_or_default(),
-                        None => Vec::new(),
-                    };
-                    diags.extend(d.stored.extra.iter().cloned());
-                    diags.sort_by_key(|d| d.sort_key());
+                    let diags = findings_of(&spill, name, &d.stored);
                     let r = match crate::read::read_path(path, name, labels) {
                         crate::read::FileRead::Ok { workbook, .. } => {
                             w.write_book(name, &workbook, &diags)

@@ -84,6 +84,8 @@ pub struct Sheet {
     /// Label of the UNIDAD EJECUTORA header field.
     pub ue_label: String,
     pub with_avance: bool,
+    /// A line under the title, e.g. "PRIMER TRIMESTRE".
+    pub subtitle: Option<String>,
 }
 
 impl Sheet {
@@ -122,6 +124,7 @@ impl Sheet {
             desc_label: "METAS Y ACCIONES".into(),
             ue_label: "UNIDAD EJECUTORA:".into(),
             with_avance: true,
+            subtitle: None,
         }
     }
 }
@@ -161,6 +164,9 @@ pub fn write_workbook(path: &Path, sheets: &[Sheet]) {
             None => ws.write_string(1, 0, "PROGRAMA OPERATIVO ANUAL").unwrap(),
         };
         ws.write_string(2, 0, "AVANCE FÍSICO PROGRAMÁTICO").unwrap();
+        if let Some(t) = &s.subtitle {
+            ws.write_string(3, 0, t).unwrap();
+        }
         for (r, (label, (code, name))) in [
             ("RAMO:", &s.ramo),
             ("PROGRAMA:", &s.programa),
@@ -274,4 +280,22 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(name)
+}
+
+/// A clean capture with two metas, cut-off at the end of the first quarter of 2024 (a workbook
+/// without findings must not get a correcciones file). With `stale_subtitle`, the title says
+/// SEGUNDO TRIMESTRE (left over from another quarter's template): only an `info` under the
+/// mexicali policy (`trimestre-titulo`).
+pub fn write_clean(path: &Path, stale_subtitle: bool) {
+    let mut s = Sheet::new("101", "101", 1);
+    s.subtitle = Some(
+        if stale_subtitle {
+            "SEGUNDO TRIMESTRE"
+        } else {
+            "PRIMER TRIMESTRE"
+        }
+        .into(),
+    );
+    s.rows.push(Row::ok("101.- SUPERVISAR LAS OBRAS", 1));
+    write_workbook(path, &[s]);
 }
