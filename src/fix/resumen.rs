@@ -209,18 +209,6 @@ pub fn estado(ratio: Option<f64>, band: [f64; 2]) -> &'static str {
     }
 }
 
-fn estado_fill(e: &str) -> Option<u32> {
-    if e == "en meta" {
-        Some(style::OK_FILL)
-    } else if e.starts_with("por debajo") {
-        Some(style::ERROR_FILL)
-    } else if e.starts_with("por encima") {
-        Some(style::WARNING_FILL)
-    } else {
-        None
-    }
-}
-
 fn counts(diags: &[&Diagnostic]) -> [usize; 3] {
     let mut c = [0; 3];
     for d in diags {
@@ -240,10 +228,9 @@ fn file_name(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-fn header(ws: &mut Worksheet, row: u32, cols: &[String]) -> Result<(), XlsxError> {
-    let f = style::table_header();
+fn header(ws: &mut Worksheet, row: u32, cols: &[String], f: &Fmts) -> Result<(), XlsxError> {
     for (i, c) in cols.iter().enumerate() {
-        ws.write_string_with_format(row, i as u16, c, &f)?;
+        ws.write_string_with_format(row, i as u16, c, &f.header)?;
     }
     Ok(())
 }
@@ -267,13 +254,68 @@ fn problem_text(o: &FileOutcome) -> String {
     }
 }
 
-/// Formats shared by the summary's sheets.
+/// Every format the summary's sheets use, built once. In constant-memory mode a format gets
+/// its number in the workbook the first time any sheet writes it; the sheets are written in
+/// parallel, so all of them are registered up front, in this order, for the same bytes on
+/// every run.
 struct Fmts {
+    header: Format,
     cell: Format,
     wrap: Format,
     num: Format,
     pct: Format,
     dec: Format,
+    /// Finding counts above zero, by severity (error, warning, info).
+    counted: [Format; 3],
+    /// The status of a meta: en meta, por debajo, por encima.
+    estado: [Format; 3],
+}
+
+impl Fmts {
+    fn new() -> Fmts {
+        // List tables stay one line per row (easier to filter and scan); long texts show in
+        // full in the formula bar.
+        let counted = [Severity::Error, Severity::Warning, Severity::Info]
+            .map(|s| style::list_filled(style::fill(s)).set_num_format("0"));
+        Fmts {
+            header: style::table_header(),
+            cell: style::list_cell(),
+            wrap: style::list_cell(),
+            num: style::list_cell().set_num_format("0"),
+            pct: style::list_cell().set_num_format("0.00%"),
+            dec: style::list_cell().set_num_format("#,##0.##"),
+            counted,
+            estado: [style::OK_FILL, style::ERROR_FILL, style::WARNING_FILL]
+                .map(style::list_filled),
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = &Format> {
+        [
+            &self.header,
+            &self.cell,
+            &self.wrap,
+            &self.num,
+            &self.pct,
+            &self.dec,
+        ]
+        .into_iter()
+        .chain(&self.counted)
+        .chain(&self.estado)
+    }
+
+    /// The fill of a meta's status, or the plain cell.
+    fn estado(&self, e: &str) -> &Format {
+        if e == "en meta" {
+            &self.estado[0]
+        } else if e.starts_with("por debajo") {
+            &self.estado[1]
+        } else if e.starts_with("por encima") {
+            &self.estado[2]
+        } else {
+            &self.cell
+        }
+    }
 }
 
 const RESUMEN_COLS: [&str; 9] = [
@@ -393,17 +435,8 @@ fn resumen_rows(
             None => ws.write_blank(*r, 3, &f.cell)?,
         };
         for (i, n) in c.iter().enumerate() {
-            let fmt = if *n > 0 {
-                style::list_filled(style::fill(match i {
-                    0 => Severity::Error,
-                    1 => Severity::Warning,
-                    _ => Severity::Info,
-                }))
-                .set_num_format("0")
-            } else {
-                f.num.clone()
-            };
-            ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &fmt)?;
+            let fmt = if *n > 0 { &f.counted[i] } else { &f.num };
+            ws.write_number_with_format(*r, 4 + i as u16, *n as f64, fmt)?;
         }
         ws.write_number_with_format(*r, 7, ds.len() as f64, &f.num)?;
         ws.write_string_with_format(*r, 8, &status, &f.wrap)?;
@@ -484,11 +517,7 @@ fn metas_rows(
                 }
             }
         }
-        let ef: Format = match estado_fill(&estado_s) {
-            Some(color) => style::list_filled(color),
-            None => f.cell.clone(),
-        };
-        ws.write_string_with_format(*r, 10, &estado_s, &ef)?;
+        ws.write_string_with_format(*r, 10, &estado_s, f.estado(&estado_s))?;
         ws.write_string_with_format(*r, 11, &m.observaciones, &f.wrap)?;
         *r += 1;
     }
@@ -533,10 +562,11 @@ fn start_sheet(
     ws: Result<Worksheet, XlsxError>,
     name: &str,
     cols: &[String],
+    f: &Fmts,
 ) -> Result<Worksheet, XlsxError> {
     let mut ws = ws?;
     ws.set_name(name)?;
-    header(&mut ws, 0, cols)?;
+    header(&mut ws, 0, cols, f)?;
     ws.set_row_height(0, 30)?;
     Ok(ws)
 }
@@ -549,7 +579,7 @@ fn resumen_sheet(
 ) -> Result<Worksheet, XlsxError> {
     let mut cols = strings(&RESUMEN_COLS);
     cols.extend(rules.iter().cloned());
-    let mut ws = start_sheet(ws, "Resumen", &cols)?;
+    let mut ws = start_sheet(ws, "Resumen", &cols, f)?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
@@ -572,7 +602,7 @@ fn dependencia_sheet(
     run: &RunResult,
     f: &Fmts,
 ) -> Result<Worksheet, XlsxError> {
-    let mut ws = start_sheet(ws, "Por dependencia", &strings(&DEPENDENCIA_COLS))?;
+    let mut ws = start_sheet(ws, "Por dependencia", &strings(&DEPENDENCIA_COLS), f)?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
@@ -610,7 +640,7 @@ fn metas_sheet(
     band: [f64; 2],
     f: &Fmts,
 ) -> Result<Worksheet, XlsxError> {
-    let mut ws = start_sheet(ws, "Metas", &strings(&METAS_COLS))?;
+    let mut ws = start_sheet(ws, "Metas", &strings(&METAS_COLS), f)?;
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
@@ -651,15 +681,10 @@ pub fn build(
         "Resumen de la revisión de capturas TMM-F004",
         created,
     ));
-    // List tables stay one line per row (easier to filter and scan); long texts show in full
-    // in the formula bar.
-    let f = Fmts {
-        cell: style::list_cell(),
-        wrap: style::list_cell(),
-        num: style::list_cell().set_num_format("0"),
-        pct: style::list_cell().set_num_format("0.00%"),
-        dec: style::list_cell().set_num_format("#,##0.##"),
-    };
+    let f = Fmts::new();
+    for format in f.all() {
+        book.register_format(format);
+    }
     // Without a usable temporary folder the sheets stay in memory (slower at scale, same
     // content).
     let mut sheet = || {
