@@ -4,7 +4,7 @@
 use super::style::{self, Mark, Role};
 use crate::check::{Diagnostic, FixValue, Kind, Severity};
 use crate::model::{CaptureSheet, CellRef, CellValue, CodeName, Date, Located, Meta, Num};
-use rust_xlsxwriter::{ExcelDateTime, Note, Worksheet, XlsxError};
+use rust_xlsxwriter::{ExcelDateTime, Format, Note, Worksheet, XlsxError};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
@@ -724,45 +724,59 @@ impl Rebuilt {
         for (r, h) in &self.heights {
             ws.set_row_height(*r, *h)?;
         }
+        // A sheet uses a handful of distinct formats: each is built once (a `Format` is a
+        // large value with strings inside) and found again by a linear scan.
+        let mut formats: Vec<(Role, Option<&str>, Mark, Format)> = Vec::new();
         for ((r, c), cell) in &self.cells {
             let mark = self
                 .flags
                 .get(&(*r, *c))
                 .map(Flag::mark)
                 .unwrap_or_default();
-            let fmt = style::cell_format(cell.role, cell.num_format.as_deref(), mark);
+            let key = (cell.role, cell.num_format.as_deref(), mark);
+            let at = match formats
+                .iter()
+                .position(|(role, nf, m, _)| (*role, *nf, *m) == key)
+            {
+                Some(i) => i,
+                None => {
+                    formats.push((key.0, key.1, key.2, style::cell_format(key.0, key.1, key.2)));
+                    formats.len() - 1
+                }
+            };
+            let fmt = &formats[at].3;
             let col = *c as u16;
             if let Some((r2, c2)) = cell.merge_to {
                 let text = match &cell.val {
                     Val::Text(t) => t.as_str(),
                     _ => "",
                 };
-                ws.merge_range(*r, col, r2, c2 as u16, text, &fmt)?;
+                ws.merge_range(*r, col, r2, c2 as u16, text, fmt)?;
                 continue;
             }
             match &cell.val {
                 Val::Text(t) => {
-                    ws.write_string_with_format(*r, col, t, &fmt)?;
+                    ws.write_string_with_format(*r, col, t, fmt)?;
                 }
                 Val::Number(n) if n.is_finite() => {
-                    ws.write_number_with_format(*r, col, *n, &fmt)?;
+                    ws.write_number_with_format(*r, col, *n, fmt)?;
                 }
                 Val::Number(n) => {
-                    ws.write_string_with_format(*r, col, n.to_string(), &fmt)?;
+                    ws.write_string_with_format(*r, col, n.to_string(), fmt)?;
                 }
                 Val::Date(d) => match excel_date(*d) {
                     Some(dt) => {
-                        ws.write_datetime_with_format(*r, col, &dt, &fmt)?;
+                        ws.write_datetime_with_format(*r, col, &dt, fmt)?;
                     }
                     None => {
-                        ws.write_string_with_format(*r, col, d.to_string(), &fmt)?;
+                        ws.write_string_with_format(*r, col, d.to_string(), fmt)?;
                     }
                 },
                 Val::Bool(b) => {
-                    ws.write_boolean_with_format(*r, col, *b, &fmt)?;
+                    ws.write_boolean_with_format(*r, col, *b, fmt)?;
                 }
                 Val::Blank => {
-                    ws.write_blank(*r, col, &fmt)?;
+                    ws.write_blank(*r, col, fmt)?;
                 }
             }
         }
