@@ -462,29 +462,13 @@ fn load_unguarded(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, Read
 fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
-    let meta: Vec<(String, SheetType)> = wb
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), s.typ))
-        .collect();
-    let names: Vec<String> = meta.iter().map(|(n, _)| n.clone()).collect();
-    // calamine finds a sheet by name: with two sheets of the same name, the first is read.
-    let clash = clashes(&names, true);
-    let mut sheets = Vec::new();
     let mut problems = Vec::new();
+    // calamine finds a sheet by name: with two sheets of the same name, the first is read.
+    let readable = worksheets(wb.sheets_metadata(), true, &mut problems);
+    let mut sheets = Vec::new();
     let mut budget = Budget::new();
     let mut percent_styles = None;
-    for (index, (name, typ)) in meta.into_iter().enumerate() {
-        if typ != SheetType::WorkSheet {
-            continue;
-        }
-        let (note, readable) = clash[index].clone();
-        if let Some(reason) = note {
-            problems.push(name_clash(&name, reason));
-        }
-        if !readable {
-            continue;
-        }
+    for (index, name) in readable {
         match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
             Ok(grid) => sheets.push(grid),
             Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, reason)),
@@ -496,6 +480,31 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
         sheets,
         problems,
     })
+}
+
+/// The worksheets (not chart sheets) that can be read, with their place in the workbook; a
+/// problem for each name clash (see [`clashes`]: `first_readable` says whether the first of
+/// two equal names can still be read).
+fn worksheets(
+    meta: &[calamine::Sheet],
+    first_readable: bool,
+    problems: &mut Vec<SheetProblem>,
+) -> Vec<(usize, String)> {
+    let names: Vec<String> = meta.iter().map(|s| s.name.clone()).collect();
+    let clash = clashes(&names, first_readable);
+    let mut readable = Vec::new();
+    for ((index, name), (note, ok)) in names.into_iter().enumerate().zip(clash) {
+        if meta[index].typ != SheetType::WorkSheet {
+            continue;
+        }
+        if let Some(reason) = note {
+            problems.push(name_clash(&name, reason));
+        }
+        if ok {
+            readable.push((index, name));
+        }
+    }
+    readable
 }
 
 /// A zip bomb (an entry inflating past its declared size) refuses the whole file; any other
@@ -569,29 +578,13 @@ where
     R: Reader<Cursor<Vec<u8>>>,
     R::Error: std::fmt::Display,
 {
-    let meta: Vec<(String, SheetType)> = wb
-        .sheets_metadata()
-        .iter()
-        .map(|s| (s.name.clone(), s.typ))
-        .collect();
-    let names: Vec<String> = meta.iter().map(|(n, _)| n.clone()).collect();
+    let mut problems = Vec::new();
     // calamine keeps .xls and .ods sheets in a map by name: with two sheets of the same name
     // one overwrites the other, and which one is unknown.
-    let clash = clashes(&names, false);
+    let readable = worksheets(wb.sheets_metadata(), false, &mut problems);
     let mut sheets = Vec::new();
-    let mut problems = Vec::new();
     let mut budget = Budget::new();
-    for (index, (name, typ)) in meta.into_iter().enumerate() {
-        if typ != SheetType::WorkSheet {
-            continue;
-        }
-        let (note, readable) = clash[index].clone();
-        if let Some(reason) = note {
-            problems.push(name_clash(&name, reason));
-        }
-        if !readable {
-            continue;
-        }
+    for (index, name) in readable {
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
