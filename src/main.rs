@@ -190,10 +190,10 @@ fn main() -> ExitCode {
                 Ok(e) => e,
                 Err(c) => return c,
             };
-            if let Some(dir) = &fix_dir {
-                if let Err(e) = poalint::fix::check_out_dir(dir, &paths) {
-                    return fail(e);
-                }
+            if let Some(dir) = &fix_dir
+                && let Err(e) = poalint::fix::check_out_dir(dir, &paths)
+            {
+                return fail(e);
             }
             let opts = poalint::run::Options {
                 paths,
@@ -231,10 +231,10 @@ fn main() -> ExitCode {
                     report::write(format, &result, &eff, &ropts, &mut w).and_then(|_| w.flush())
                 }
             };
-            if let Err(e) = written {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    return fail(format!("no se pudo escribir el informe: {e}"));
-                }
+            if let Err(e) = written
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return fail(format!("no se pudo escribir el informe: {e}"));
             }
             if format != Format::Human && (statistics || output.is_some()) {
                 if statistics {
@@ -283,10 +283,7 @@ fn main() -> ExitCode {
                 Err(c) => return c,
             };
             println!("Política: {}\n", eff.name);
-            println!(
-                "{:<28} {:<14} {:<10} {}",
-                "REGLA", "TIPO", "SEVERIDAD", "ACTIVA"
-            );
+            println!("{:<28} {:<14} {:<10} ACTIVA", "REGLA", "TIPO", "SEVERIDAD");
             for r in &eff.rules {
                 println!(
                     "{:<28} {:<14} {:<10} {}",

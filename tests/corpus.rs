@@ -24,7 +24,7 @@ fn public_corpus_files_and_findings() {
         eprintln!("omitido: ../shared/corpus/public no está disponible");
         return;
     };
-    let run = lint_with(&builtin_policy("default"), &[capturas.clone()]);
+    let run = lint_with(&builtin_policy("default"), std::slice::from_ref(&capturas));
     let rel = |f: &str| -> String {
         let p = PathBuf::from(f);
         p.strip_prefix(&capturas)

@@ -36,7 +36,7 @@ fn write_policy(dir: &Path, text: &str) -> std::path::PathBuf {
 fn mexicali_raises_observaciones_to_error_and_extends_default() {
     let d = tempfile::tempdir().unwrap();
     let cap = off_schedule(d.path());
-    let def = lint_with(&builtin_policy("default"), &[cap.clone()]);
+    let def = lint_with(&builtin_policy("default"), std::slice::from_ref(&cap));
     let mx = lint_with(&builtin_policy("mexicali"), &[cap]);
     let sev = |r: &poalint::run::RunResult| -> Vec<Severity> {
         of(&r.diagnostics(), "observaciones-faltantes")
@@ -107,7 +107,7 @@ fn label_alias_teaches_an_ayuntamiento_spelling() {
     s.ue_label = "DEPTO. EJECUTOR".into();
     let cap = d.path().join("c.xlsx");
     write_workbook(&cap, &[s]);
-    let plain = lint_with(&builtin_policy("default"), &[cap.clone()]);
+    let plain = lint_with(&builtin_policy("default"), std::slice::from_ref(&cap));
     assert_eq!(plain.files[0].metas, 0);
     assert!(!of(&plain.diagnostics(), "hoja-sin-tabla").is_empty());
     let p = write_policy(
@@ -115,7 +115,7 @@ fn label_alias_teaches_an_ayuntamiento_spelling() {
         "[labels]\ndescripcion = [\"Actividades programadas\"]\nunidad_ejecutora = [\"DEPTO EJECUTOR\"]\n",
     );
     let eff = policy_file(&p).unwrap();
-    let r = lint_with(&eff, &[cap.clone()]);
+    let r = lint_with(&eff, std::slice::from_ref(&cap));
     assert_eq!(r.files[0].metas, 1);
     assert!(of(&r.diagnostics(), "hoja-sin-tabla").is_empty());
     let wb = match poalint::read::read_path(&cap, "c.xlsx", &eff.labels) {

@@ -421,21 +421,19 @@ impl Exceptions {
             if !(g.is_match(&path) || any.as_ref().is_some_and(|a| a.is_match(&path))) {
                 continue;
             }
-            if let Some(s) = &e.sheet {
-                if d.sheet.as_deref().map(|x| x.trim().to_lowercase())
+            if let Some(s) = &e.sheet
+                && d.sheet.as_deref().map(|x| x.trim().to_lowercase())
                     != Some(s.trim().to_lowercase())
-                {
-                    continue;
-                }
+            {
+                continue;
             }
-            if let Some(m) = &e.meta {
-                if d.meta
+            if let Some(m) = &e.meta
+                && d.meta
                     .as_deref()
                     .map(|x| x.trim().trim_end_matches(['.', '-']))
                     != Some(m.trim().trim_end_matches(['.', '-']))
-                {
-                    continue;
-                }
+            {
+                continue;
             }
             self.used[i] += 1;
             return true;
@@ -480,14 +478,14 @@ pub fn row_context(m: &crate::model::Meta) -> super::RowContext {
         m.meta_anual.raw.display(),
         m.meta_anual.cell,
     ));
-    for q in 0..4 {
+    for (q, quarter) in QUARTERS.iter().enumerate() {
         cols.push((
-            format!("P {}", QUARTERS[q]),
+            format!("P {quarter}"),
             m.programado[q].raw.display(),
             m.programado[q].cell,
         ));
         cols.push((
-            format!("A {}", QUARTERS[q]),
+            format!("A {quarter}"),
             m.alcanzado[q].raw.display(),
             m.alcanzado[q].cell,
         ));

@@ -24,6 +24,11 @@
 //!
 //! Layering is explicit: built-in rules → the `extends` chain (base first) → this policy.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a PolicyError (a miette report with its source text) is returned once per run, when the configuration is loaded"
+)]
+
 use super::Severity;
 use super::rules::{RuleDef, RuleSet};
 use crate::read::labels::{Field, Labels};

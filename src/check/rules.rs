@@ -4,6 +4,11 @@
 //! message template with `{placeholders}`, a help text, its documentation and the parameters
 //! of its kind. A new rule of an existing kind is a new `[[rule]]` block, no Rust.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "a RuleFileError (a miette report with its source text) is returned once per run, when the configuration is loaded"
+)]
+
 use super::{Kind, Severity};
 use miette::{NamedSource, SourceSpan};
 use serde::{Deserialize, Serialize};

@@ -30,10 +30,10 @@ fn build(patterns: &[String]) -> Result<Option<GlobSet>, String> {
         let g = Glob::new(p).map_err(|e| format!("patrón glob inválido «{p}»: {e}"))?;
         b.add(g);
         // A bare file-name pattern also matches in any folder.
-        if !p.contains('/') {
-            if let Ok(g) = Glob::new(&format!("**/{p}")) {
-                b.add(g);
-            }
+        if !p.contains('/')
+            && let Ok(g) = Glob::new(&format!("**/{p}"))
+        {
+            b.add(g);
         }
     }
     b.build().map(Some).map_err(|e| e.to_string())
@@ -50,15 +50,15 @@ impl Filters {
     pub fn accepts(&self, path: &Path) -> bool {
         let s = path.to_string_lossy().replace('\\', "/");
         let s = s.trim_start_matches("./");
-        if let Some(inc) = &self.include {
-            if !inc.is_match(s) {
-                return false;
-            }
+        if let Some(inc) = &self.include
+            && !inc.is_match(s)
+        {
+            return false;
         }
-        if let Some(exc) = &self.exclude {
-            if exc.is_match(s) {
-                return false;
-            }
+        if let Some(exc) = &self.exclude
+            && exc.is_match(s)
+        {
+            return false;
         }
         true
     }

@@ -299,10 +299,11 @@ fn locate_table(sc: &SheetCells<'_>) -> Option<TableLayout> {
                 }
             } else {
                 let q = labelled.or(last_p_quarter);
-                if let Some(q) = q {
-                    if q < 4 && t.alcanzado[q].is_none() {
-                        t.alcanzado[q] = Some(*col);
-                    }
+                if let Some(q) = q
+                    && q < 4
+                    && t.alcanzado[q].is_none()
+                {
+                    t.alcanzado[q] = Some(*col);
                 }
             }
         }
@@ -576,19 +577,19 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
             e.into_iter().map(|(f, _, _)| f).collect()
         };
         let mut rows = value_rows.clone();
-        if empty_labels.is_empty() {
-            if let Some(first) = rows.first() {
-                let t = grid
-                    .row(*first)
-                    .iter()
-                    .find(|(_, v)| !v.is_empty())
-                    .map(|(_, v)| v.display());
-                if t.is_some_and(|t| {
-                    let code = split_code_name(&t).0.unwrap_or_default();
-                    code.replace('.', "").len() == 4
-                }) {
-                    rows.remove(0);
-                }
+        if empty_labels.is_empty()
+            && let Some(first) = rows.first()
+        {
+            let t = grid
+                .row(*first)
+                .iter()
+                .find(|(_, v)| !v.is_empty())
+                .map(|(_, v)| v.display());
+            if t.is_some_and(|t| {
+                let code = split_code_name(&t).0.unwrap_or_default();
+                code.replace('.', "").len() == 4
+            }) {
+                rows.remove(0);
             }
         }
         let labels_by_field: std::collections::HashMap<Field, CellRef> =
@@ -844,16 +845,15 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
             )
         });
         // A clave typed in the L/A column ("300.-", as in some captures).
-        if clave.is_none() {
-            if let Some(la) = &linea_accion {
-                let v = la.value.trim();
-                if v.ends_with('-') || (clave_only(v).is_some() && !v.contains('.') && v.len() >= 3)
-                {
-                    if let Some(c) = clave_only(v) {
-                        clave = Some(Located::new(c, la.cell));
-                        linea_accion = None;
-                    }
-                }
+        if clave.is_none()
+            && let Some(la) = &linea_accion
+        {
+            let v = la.value.trim();
+            if (v.ends_with('-') || (clave_only(v).is_some() && !v.contains('.') && v.len() >= 3))
+                && let Some(c) = clave_only(v)
+            {
+                clave = Some(Located::new(c, la.cell));
+                linea_accion = None;
             }
         }
         let num = |col: Option<u32>, relative: bool| {
@@ -904,13 +904,12 @@ pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> M
     if meta.quantity.is_percent() {
         return MetaType::PercentMeta;
     }
-    if let Some(m) = meta.value() {
-        if m > 0.0
-            && p.iter()
-                .all(|x| x.value().is_some_and(|v| (v - m).abs() < 1e-9))
-        {
-            return MetaType::Level;
-        }
+    if let Some(m) = meta.value()
+        && m > 0.0
+        && p.iter()
+            .all(|x| x.value().is_some_and(|v| (v - m).abs() < 1e-9))
+    {
+        return MetaType::Level;
     }
     MetaType::Cumulative
 }
@@ -1047,10 +1046,10 @@ fn read_signers(sc: &SheetCells<'_>, from_row: u32) -> Vec<Firmante> {
                 if used[i] {
                     continue;
                 }
-                if let Some(cd) = near(n, &role, dr) {
-                    if best.is_none_or(|(b, _)| cd < b) {
-                        best = Some((cd, i));
-                    }
+                if let Some(cd) = near(n, &role, dr)
+                    && best.is_none_or(|(b, _)| cd < b)
+                {
+                    best = Some((cd, i));
                 }
             }
             if let Some((_, i)) = best {

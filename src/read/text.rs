@@ -259,12 +259,10 @@ pub fn parse_date(s: &str) -> Option<Date> {
     // day month-name year
     for w in tokens.windows(3) {
         if let (Ok(d), Some(m), Ok(y)) = (w[0].parse::<u32>(), month_of(w[1]), w[2].parse::<i64>())
+            && let Some(y) = expand_year(y)
+            && let Some(date) = valid(y, m, d)
         {
-            if let Some(y) = expand_year(y) {
-                if let Some(date) = valid(y, m, d) {
-                    return Some(date);
-                }
-            }
+            return Some(date);
         }
     }
     // numeric: d/m/y or y-m-d
@@ -398,7 +396,9 @@ pub fn split_clave(desc: &str) -> Option<(String, String)> {
     let sep = &rest[..sep_len];
     // "10.7 Realizar": a dotted clave needs no more than a space before the text;
     // a bare number ("60 formatos") needs a '.' or '-' to count as a clave.
-    if !sep.contains(['.', '-', '–']) && !(clave.contains('.') && !sep.is_empty()) {
+    let dashed = sep.contains(['.', '-', '–']);
+    let dotted_clave = clave.contains('.') && !sep.is_empty();
+    if !dashed && !dotted_clave {
         return None;
     }
     let body = rest[sep_len..].trim();

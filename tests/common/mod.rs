@@ -248,6 +248,7 @@ pub fn builtin_policy(name: &'static str) -> Effective {
     policy::load(&Source::Builtin(name), &RuleSet::builtin()).unwrap()
 }
 
+#[allow(clippy::result_large_err, reason = "loaded once per test")]
 pub fn policy_file(path: &Path) -> Result<Effective, policy::PolicyError> {
     policy::load(&Source::File(path.to_path_buf()), &RuleSet::builtin())
 }

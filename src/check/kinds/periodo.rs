@@ -32,7 +32,7 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
         return;
     }
     for m in &ctx.sheet.metas {
-        for q in (cut.quarter as usize)..4 {
+        for (q, quarter) in QUARTERS.iter().enumerate().skip(cut.quarter as usize) {
             let n = &m.alcanzado[q];
             let Some(v) = n.value() else { continue };
             if p.ignore_zero && v == 0.0 {
@@ -40,7 +40,7 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
             }
             let mut f = Finding::on(ctx.sheet, Some(n.cell))
                 .meta(m.clave_str())
-                .arg("trimestre", QUARTERS[q])
+                .arg("trimestre", *quarter)
                 .arg(
                     "valor",
                     if n.quantity.is_percent() {
