@@ -328,3 +328,31 @@ fn clean_capture_has_no_findings() {
         .collect();
     assert!(loud.is_empty(), "{loud:#?}");
 }
+
+#[test]
+fn a_sheet_without_a_table_is_reported_in_its_place_among_the_sheets() {
+    // Three sheets: the middle one has the header block of a capture but no metas table. Its
+    // finding sorts between the other two sheets'.
+    let mut first = Sheet::new("001", "001", 1);
+    first.rows[0].p = [N(1.0), N(1.0), N(1.0), N(2.0)];
+    let mut broken = Sheet::new("002", "002", 1);
+    broken.table = false;
+    let mut last = Sheet::new("003", "003", 1);
+    last.rows[0].p = [N(1.0), N(1.0), N(1.0), N(2.0)];
+    let (_d, diags) = lint_sheets(&[first, broken, last]);
+    let order: Vec<(&str, &str)> = diags
+        .iter()
+        .filter(|d| d.rule == "suma-programado" || d.rule == "hoja-sin-tabla")
+        .map(|d| (d.sheet.as_deref().unwrap(), d.rule.as_str()))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("001", "suma-programado"),
+            ("002", "hoja-sin-tabla"),
+            ("003", "suma-programado"),
+        ]
+    );
+    let broken = of(&diags, "hoja-sin-tabla");
+    assert_eq!(broken[0].sheet_index, 1);
+}

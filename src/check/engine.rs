@@ -284,7 +284,6 @@ impl<'a> Engine<'a> {
     }
 
     fn layout(&self, wb: &Workbook, broken: &[BrokenSheet], out: &mut Vec<Diagnostic>) {
-        let index_of = |name: &str| wb.skipped.iter().position(|s| s == name).unwrap_or(0);
         for b in broken {
             let rule = match b.kind {
                 crate::read::BrokenKind::NoTable => "hoja-sin-tabla",
@@ -293,7 +292,7 @@ impl<'a> Engine<'a> {
             out.extend(self.simple(
                 rule,
                 &wb.path,
-                Some((&b.sheet, index_of(&b.sheet))),
+                Some((&b.sheet, b.index)),
                 b.cell,
                 vec![("problema", format!("La hoja «{}»: {}", b.sheet, b.reason))],
             ));

@@ -232,21 +232,25 @@ pub struct LoadedWorkbook {
 #[derive(Debug, Clone)]
 pub struct SheetProblem {
     pub sheet: String,
+    /// The sheet's place in the workbook (as [`Grid`]'s `index`).
+    pub index: usize,
     pub reason: String,
     pub name_clash: bool,
 }
 
-fn name_clash(sheet: &str, reason: String) -> SheetProblem {
+fn name_clash(sheet: &str, index: usize, reason: String) -> SheetProblem {
     SheetProblem {
         sheet: sheet.to_string(),
+        index,
         reason,
         name_clash: true,
     }
 }
 
-fn unreadable(sheet: &str, reason: String) -> SheetProblem {
+fn unreadable(sheet: &str, index: usize, reason: String) -> SheetProblem {
     SheetProblem {
         sheet: sheet.to_string(),
+        index,
         reason,
         name_clash: false,
     }
@@ -471,7 +475,7 @@ fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
     for (index, name) in readable {
         match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
             Ok(grid) => sheets.push(grid),
-            Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, reason)),
+            Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, index, reason)),
             Err(SheetError::File(p)) => return Err(p),
         }
     }
@@ -498,7 +502,7 @@ fn worksheets(
             continue;
         }
         if let Some(reason) = note {
-            problems.push(name_clash(&name, reason));
+            problems.push(name_clash(&name, index, reason));
         }
         if ok {
             readable.push((index, name));
@@ -588,7 +592,7 @@ where
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
-                problems.push(unreadable(&name, format!("no se pudo leer: {e}")));
+                problems.push(unreadable(&name, index, format!("no se pudo leer: {e}")));
                 continue;
             }
         };

@@ -33,6 +33,8 @@ pub const MAX_FILE_BYTES: u64 = 200 * 1024 * 1024;
 #[derive(Debug, Clone)]
 pub struct BrokenSheet {
     pub sheet: String,
+    /// The sheet's place in the workbook: its findings sort with the other sheets'.
+    pub index: usize,
     pub cell: Option<CellRef>,
     pub reason: String,
     pub kind: BrokenKind,
@@ -177,6 +179,7 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
         .iter()
         .map(|p| BrokenSheet {
             sheet: p.sheet.clone(),
+            index: p.index,
             cell: None,
             reason: p.reason.clone(),
             kind: if p.name_clash {
@@ -191,6 +194,7 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
             sheet::SheetRead::Capture(s) => workbook.sheets.push(*s),
             sheet::SheetRead::Broken { reason, cell } => broken.push(BrokenSheet {
                 sheet: grid.name.clone(),
+                index: grid.index,
                 cell,
                 reason,
                 kind: BrokenKind::NoTable,

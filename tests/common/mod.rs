@@ -81,6 +81,8 @@ pub struct Sheet {
     pub signers: Vec<Signer>,
     /// Label of the description column.
     pub desc_label: String,
+    /// Whether the metas table (its header and rows) is written at all.
+    pub table: bool,
     /// Label of the UNIDAD EJECUTORA header field.
     pub ue_label: String,
     pub with_avance: bool,
@@ -122,6 +124,7 @@ impl Sheet {
                 ),
             ],
             desc_label: "METAS Y ACCIONES".into(),
+            table: true,
             ue_label: "UNIDAD EJECUTORA:".into(),
             with_avance: true,
             subtitle: None,
@@ -189,46 +192,48 @@ pub fn write_workbook(path: &Path, sheets: &[Sheet]) {
         if let Some(f) = &s.fecha {
             ws.write_string(11, 0, f).unwrap();
         }
-        // Table header: rows 14..16 (0-based 13..15)
-        let h = 13;
-        ws.write_string(h, 0, "L/A").unwrap();
-        ws.write_string(h, 1, &s.desc_label).unwrap();
-        ws.write_string(h, 2, "UNIDAD DE MEDIDA").unwrap();
-        ws.write_string(h, 3, "META ANUAL").unwrap();
-        ws.write_string(h, 4, "PERIODO").unwrap();
-        for (i, q) in ["Ene-Mar", "Abr-Jun", "Jul-Sep", "Oct-Dic"]
-            .iter()
-            .enumerate()
-        {
-            ws.write_string(h + 1, 4 + 2 * i as u16, *q).unwrap();
-            ws.write_string(h + 2, 4 + 2 * i as u16, "P").unwrap();
-            ws.write_string(h + 2, 5 + 2 * i as u16, "A").unwrap();
-        }
-        let mut col = 12u16;
-        if s.with_avance {
-            ws.write_string(h, col, "AVANCE ABSOLUTO").unwrap();
-            col += 1;
-        }
-        ws.write_string(h, col, "ACUMULADO RELATIVO").unwrap();
-        ws.write_string(h, col + 1, "OBSERVACIONES").unwrap();
-        for (i, row) in s.rows.iter().enumerate() {
-            let r = FIRST_META_ROW + i as u32;
-            ws.write_string(r, 0, "3.6.4").unwrap();
-            ws.write_string(r, 1, &row.desc).unwrap();
-            ws.write_string(r, 2, &row.unidad).unwrap();
-            put(ws, r, 3, &row.meta, &pct);
-            for q in 0..4 {
-                put(ws, r, 4 + 2 * q as u16, &row.p[q], &pct);
-                put(ws, r, 5 + 2 * q as u16, &row.a[q], &pct);
+        if s.table {
+            // Table header: rows 14..16 (0-based 13..15)
+            let h = 13;
+            ws.write_string(h, 0, "L/A").unwrap();
+            ws.write_string(h, 1, &s.desc_label).unwrap();
+            ws.write_string(h, 2, "UNIDAD DE MEDIDA").unwrap();
+            ws.write_string(h, 3, "META ANUAL").unwrap();
+            ws.write_string(h, 4, "PERIODO").unwrap();
+            for (i, q) in ["Ene-Mar", "Abr-Jun", "Jul-Sep", "Oct-Dic"]
+                .iter()
+                .enumerate()
+            {
+                ws.write_string(h + 1, 4 + 2 * i as u16, *q).unwrap();
+                ws.write_string(h + 2, 4 + 2 * i as u16, "P").unwrap();
+                ws.write_string(h + 2, 5 + 2 * i as u16, "A").unwrap();
             }
-            let mut c = 12u16;
+            let mut col = 12u16;
             if s.with_avance {
-                put(ws, r, c, &row.avance, &pct);
-                c += 1;
+                ws.write_string(h, col, "AVANCE ABSOLUTO").unwrap();
+                col += 1;
             }
-            put(ws, r, c, &row.relativo, &pct);
-            if !row.obs.is_empty() {
-                ws.write_string(r, c + 1, &row.obs).unwrap();
+            ws.write_string(h, col, "ACUMULADO RELATIVO").unwrap();
+            ws.write_string(h, col + 1, "OBSERVACIONES").unwrap();
+            for (i, row) in s.rows.iter().enumerate() {
+                let r = FIRST_META_ROW + i as u32;
+                ws.write_string(r, 0, "3.6.4").unwrap();
+                ws.write_string(r, 1, &row.desc).unwrap();
+                ws.write_string(r, 2, &row.unidad).unwrap();
+                put(ws, r, 3, &row.meta, &pct);
+                for q in 0..4 {
+                    put(ws, r, 4 + 2 * q as u16, &row.p[q], &pct);
+                    put(ws, r, 5 + 2 * q as u16, &row.a[q], &pct);
+                }
+                let mut c = 12u16;
+                if s.with_avance {
+                    put(ws, r, c, &row.avance, &pct);
+                    c += 1;
+                }
+                put(ws, r, c, &row.relativo, &pct);
+                if !row.obs.is_empty() {
+                    ws.write_string(r, c + 1, &row.obs).unwrap();
+                }
             }
         }
         let sr = FIRST_META_ROW + s.rows.len() as u32 + 2;
