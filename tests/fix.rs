@@ -897,8 +897,8 @@ fn every_target_is_checked_before_anything_is_written() {
 // ---------------------------------------------------------------------------------------------
 // The command line
 
-/// Without a usable temporary folder (the findings' spill and resumen.xlsx's constant-memory
-/// sheets both use one) the run keeps them in memory: same report, same workbooks.
+/// Without a usable temporary folder (the findings' spill and the workbooks' constant-memory
+/// sheets all use one) the run keeps them in memory: same report, same workbooks.
 #[test]
 fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     let tmp = tempfile::tempdir().unwrap();
@@ -935,16 +935,31 @@ fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     let a = files_in(&tmp.path().join("out-a"));
     let b = files_in(&tmp.path().join("out-b"));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
-    for name in a.keys().filter(|n| n.ends_with("-correcciones.xlsx")) {
-        assert_eq!(a[name], b[name], "{name}");
-    }
-    // resumen.xlsx: the same rows (its bytes differ: in memory, strings are shared).
-    for s in ["Resumen", "Por dependencia", "Metas"] {
-        assert_eq!(
-            rows(&sheet(&tmp.path().join("out-a").join("resumen.xlsx"), s)),
-            rows(&sheet(&tmp.path().join("out-b").join("resumen.xlsx"), s)),
-            "{s}"
+    assert_eq!(a.len(), 3);
+    // The same sheets, cells and notes (the bytes differ: in memory, strings are shared
+    // rather than written in each cell).
+    for name in a.keys() {
+        let (pa, pb) = (
+            tmp.path().join("out-a").join(name),
+            tmp.path().join("out-b").join(name),
         );
+        let names = sheet_names(&pa);
+        assert_eq!(names, sheet_names(&pb), "{name}");
+        for s in &names {
+            assert_eq!(rows(&sheet(&pa, s)), rows(&sheet(&pb, s)), "{name} › {s}");
+        }
+        let notes: Vec<String> = zip_names(&pa)
+            .into_iter()
+            .filter(|n| n.starts_with("xl/comments"))
+            .collect();
+        assert_eq!(
+            notes.is_empty(),
+            name == "resumen.xlsx",
+            "{name}: {notes:?}"
+        );
+        for n in notes {
+            assert_eq!(zip_entry(&pa, &n), zip_entry(&pb, &n), "{name} › {n}");
+        }
     }
 }
 
@@ -1069,4 +1084,64 @@ fn fix_dir_inside_the_linted_folder_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("dentro de la carpeta revisada"));
     assert!(!out.exists());
+}
+
+/// Every sheet of a fix-up workbook is written row by row (rust_xlsxwriter's constant-memory
+/// mode drops a write to a row already written): the legend beside `Diagnósticos` is whole
+/// even when the table is shorter than it, and an empty cell of the capture that carries a
+/// finding (a missing OBSERVACIONES) gets its marked cell and its note.
+#[test]
+fn rows_are_written_in_order_legend_and_flagged_empty_cells_included() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let out = tmp.path().join("out");
+    copy_fixtures(&input, &["51-COPLADEMM-4T2023.xlsx"]);
+    let mut s = common::Sheet::new("001", "001", 1);
+    s.rows[0].p = [
+        common::N(1.0),
+        common::N(1.0),
+        common::N(1.0),
+        common::N(2.0),
+    ];
+    common::write_workbook(&input.join("12-OBRAS-1T2024.xlsx"), &[s]);
+    let (run, r) = lint_and_fix(&input, &out, false);
+    r.unwrap();
+    let run = run.unwrap();
+
+    let obras = out.join("12-OBRAS-1T2024-correcciones.xlsx");
+    let d = sheet(&obras, "Diagnósticos");
+    let findings = run
+        .diagnostics()
+        .iter()
+        .filter(|d| d.file.ends_with("12-OBRAS-1T2024.xlsx"))
+        .count();
+    assert!((1..6).contains(&findings), "{findings}");
+    assert_eq!(text(&d, "C2"), "suma-programado");
+    assert_eq!(text(&d, "J1"), "Cómo leer las hojas corregidas");
+    assert_eq!(text(&d, "J2"), "Relleno rojo: error");
+    assert_eq!(text(&d, "J7"), "");
+    assert!(
+        text(&d, "J8").starts_with("Cada celda señalada"),
+        "{}",
+        text(&d, "J8")
+    );
+
+    // COPLADEMM, UE 201: OBSERVACIONES missing at O29, an empty cell in the capture.
+    let copla = out.join("51-COPLADEMM-4T2023-correcciones.xlsx");
+    let at = sheet_names(&copla)
+        .iter()
+        .position(|s| s == "UE 201")
+        .unwrap();
+    let xml = zip_entry(&copla, &format!("xl/worksheets/sheet{}.xml", at + 1)).unwrap();
+    assert!(xml.contains(r#"<c r="O29" s="#), "no marked cell at O29");
+    let notes: String = zip_names(&copla)
+        .iter()
+        .filter(|n| n.starts_with("xl/comments"))
+        .map(|n| zip_entry(&copla, n).unwrap())
+        .collect();
+    assert!(notes.contains(r#"ref="O29""#), "no note at O29");
+    // Rows after it are still there (nothing was dropped as written out of order).
+    let ue = sheet(&copla, "UE 201");
+    assert!(ue.rows().count() > 29);
+    assert!(!text(&ue, "N39").is_empty());
 }

@@ -727,7 +727,23 @@ impl Rebuilt {
         // A sheet uses a handful of distinct formats: each is built once (a `Format` is a
         // large value with strings inside) and found again by a linear scan.
         let mut formats: Vec<(Role, Option<&str>, Mark, Format)> = Vec::new();
-        for ((r, c), cell) in &self.cells {
+        // Rows must go out in order (constant-memory sheets): the cells, and the blank cells
+        // that carry only a flag, merged by position.
+        let blank = Cell {
+            val: Val::Blank,
+            role: Role::Body,
+            num_format: None,
+            merge_to: None,
+        };
+        let flagged_blanks = self
+            .flags
+            .keys()
+            .filter(|k| !self.cells.contains_key(k) && !self.merged.contains(k))
+            .map(|k| (k, &blank));
+        let mut in_order: Vec<(&(u32, u32), &Cell)> =
+            self.cells.iter().chain(flagged_blanks).collect();
+        in_order.sort_by_key(|(k, _)| **k);
+        for ((r, c), cell) in in_order {
             let mark = self
                 .flags
                 .get(&(*r, *c))
@@ -782,9 +798,6 @@ impl Rebuilt {
         }
         for ((r, c), flag) in &self.flags {
             let col = *c as u16;
-            if !self.cells.contains_key(&(*r, *c)) && !self.merged.contains(&(*r, *c)) {
-                ws.write_blank(*r, col, &style::cell_format(Role::Body, None, flag.mark()))?;
-            }
             let mut text = flag.note_text();
             if text.chars().count() > MAX_NOTE_CHARS {
                 text = text.chars().take(MAX_NOTE_CHARS).collect::<String>() + "…";
