@@ -99,115 +99,8 @@ pub fn build(
         created,
     ));
 
-    // Diagnósticos.
     let mut ws = new_sheet(&mut book);
-    {
-        ws.set_name(DIAGNOSTICOS)?;
-        // Legend, right of the table (column J), on the first rows: written with each row,
-        // since rows go out in order.
-        let legend = legend();
-        let mut legend = legend.iter().enumerate().peekable();
-        let mut legend_upto = |ws: &mut Worksheet, row: u32| -> Result<(), XlsxError> {
-            while let Some((i, (text, fmt))) = legend.next_if(|(i, _)| *i as u32 <= row) {
-                if !text.is_empty() {
-                    ws.write_string_with_format(i as u32, 9, *text, fmt)?;
-                }
-            }
-            Ok(())
-        };
-        let head = style::table_header();
-        for (i, c) in COLUMNS.iter().enumerate() {
-            ws.write_string_with_format(0, i as u16, *c, &head)?;
-        }
-        legend_upto(&mut ws, 0)?;
-        let cell_f = style::list_cell();
-        let wrap_f = style::list_wrap();
-        let link_f = style::list_link();
-        let severity_f = [
-            crate::check::Severity::Error,
-            crate::check::Severity::Warning,
-            crate::check::Severity::Info,
-        ]
-        .map(|s| (s, style::list_filled(style::fill(s))));
-        for (i, d) in diags.iter().enumerate() {
-            let r = i as u32 + 1;
-            let sheet_pos = d
-                .sheet
-                .as_ref()
-                .and_then(|n| wb.sheets.iter().position(|s| &s.name == n));
-            let hoja = d.sheet.clone().unwrap_or_else(|| "(libro)".into());
-            ws.write_string_with_format(r, 0, &hoja, &cell_f)?;
-            let cell = d.cell.filter(|c| sheet::valid(*c));
-            match (sheet_pos, cell) {
-                (Some(p), Some(c)) => {
-                    let url = Url::new(internal_link(&names[p], &c.a1())).set_text(c.a1());
-                    ws.write_url_with_format(r, 1, url, &link_f)?;
-                }
-                (Some(p), None) => {
-                    let url = Url::new(internal_link(&names[p], "A1")).set_text("—");
-                    ws.write_url_with_format(r, 1, url, &link_f)?;
-                }
-                (None, Some(c)) => {
-                    ws.write_string_with_format(r, 1, c.a1(), &cell_f)?;
-                }
-                (None, None) => {
-                    ws.write_string_with_format(r, 1, "—", &cell_f)?;
-                }
-            }
-            ws.write_string_with_format(r, 2, &d.rule, &cell_f)?;
-            ws.write_string_with_format(r, 3, d.kind.as_str(), &cell_f)?;
-            let sev = severity_f
-                .iter()
-                .find(|(s, _)| *s == d.severity)
-                .map(|(_, f)| f)
-                .unwrap_or(&cell_f);
-            ws.write_string_with_format(r, 4, d.severity.spanish(), sev)?;
-            ws.write_string_with_format(r, 5, &d.message, &wrap_f)?;
-            ws.write_string_with_format(r, 6, &d.help, &wrap_f)?;
-            let lines = style::text_lines(&d.message, MESSAGE_WIDTH)
-                .max(style::text_lines(&d.help, HELP_WIDTH));
-            if lines > 1 {
-                ws.set_row_height(r, style::row_height(lines.min(12)))?;
-            }
-            match &d.fix {
-                Some(f) => match &f.value {
-                    FixValue::Number(n) => {
-                        let sheet = sheet_pos.map(|p| &wb.sheets[p]);
-                        let fmt = if fix_is_percent(sheet, d, f.cell) {
-                            cell_f.clone().set_num_format(style::FIX_PERCENT_FORMAT)
-                        } else {
-                            cell_f.clone()
-                        };
-                        ws.write_number_with_format(r, 7, *n, &fmt)?;
-                    }
-                    FixValue::Text(t) => {
-                        ws.write_string_with_format(r, 7, t, &cell_f)?;
-                    }
-                },
-                None if d.manual => {
-                    ws.write_string_with_format(r, 7, "corrección manual", &cell_f)?;
-                }
-                None => {
-                    ws.write_string_with_format(r, 7, "—", &cell_f)?;
-                }
-            }
-            legend_upto(&mut ws, r)?;
-        }
-        legend_upto(&mut ws, u32::MAX)?;
-        let last = (diags.len() as u32).max(1);
-        ws.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
-        ws.set_freeze_panes(1, 0)?;
-        for (c, w) in [22.0, 8.0, 24.0, 14.0, 12.0, MESSAGE_WIDTH, HELP_WIDTH, 16.0]
-            .iter()
-            .enumerate()
-        {
-            ws.set_column_width(c as u16, *w)?;
-        }
-        ws.set_column_width(9, 58.0)?;
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-        ws.set_active(true);
-    }
+    diagnosticos(&mut ws, wb, diags, &names)?;
     book.push_worksheet(ws);
 
     // The capture sheets, rebuilt.
@@ -224,6 +117,122 @@ pub fn build(
         book.push_worksheet(ws);
     }
     book.save_to_buffer()
+}
+
+/// The `Diagnósticos` sheet: one row per finding (a link to its cell in the rebuilt sheet), and
+/// the legend of the marks beside the table.
+fn diagnosticos(
+    ws: &mut Worksheet,
+    wb: &Workbook,
+    diags: &[&Diagnostic],
+    names: &[String],
+) -> Result<(), XlsxError> {
+    ws.set_name(DIAGNOSTICOS)?;
+    // Legend, right of the table (column J), on the first rows: written with each row,
+    // since rows go out in order.
+    let legend = legend();
+    let mut legend = legend.iter().enumerate().peekable();
+    let mut legend_upto = |ws: &mut Worksheet, row: u32| -> Result<(), XlsxError> {
+        while let Some((i, (text, fmt))) = legend.next_if(|(i, _)| *i as u32 <= row) {
+            if !text.is_empty() {
+                ws.write_string_with_format(i as u32, 9, *text, fmt)?;
+            }
+        }
+        Ok(())
+    };
+    let head = style::table_header();
+    for (i, c) in COLUMNS.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *c, &head)?;
+    }
+    legend_upto(ws, 0)?;
+    let cell_f = style::list_cell();
+    let wrap_f = style::list_wrap();
+    let link_f = style::list_link();
+    let severity_f = [
+        crate::check::Severity::Error,
+        crate::check::Severity::Warning,
+        crate::check::Severity::Info,
+    ]
+    .map(|s| (s, style::list_filled(style::fill(s))));
+    for (i, d) in diags.iter().enumerate() {
+        let r = i as u32 + 1;
+        let sheet_pos = d
+            .sheet
+            .as_ref()
+            .and_then(|n| wb.sheets.iter().position(|s| &s.name == n));
+        let hoja = d.sheet.clone().unwrap_or_else(|| "(libro)".into());
+        ws.write_string_with_format(r, 0, &hoja, &cell_f)?;
+        let cell = d.cell.filter(|c| sheet::valid(*c));
+        match (sheet_pos, cell) {
+            (Some(p), Some(c)) => {
+                let url = Url::new(internal_link(&names[p], &c.a1())).set_text(c.a1());
+                ws.write_url_with_format(r, 1, url, &link_f)?;
+            }
+            (Some(p), None) => {
+                let url = Url::new(internal_link(&names[p], "A1")).set_text("—");
+                ws.write_url_with_format(r, 1, url, &link_f)?;
+            }
+            (None, Some(c)) => {
+                ws.write_string_with_format(r, 1, c.a1(), &cell_f)?;
+            }
+            (None, None) => {
+                ws.write_string_with_format(r, 1, "—", &cell_f)?;
+            }
+        }
+        ws.write_string_with_format(r, 2, &d.rule, &cell_f)?;
+        ws.write_string_with_format(r, 3, d.kind.as_str(), &cell_f)?;
+        let sev = severity_f
+            .iter()
+            .find(|(s, _)| *s == d.severity)
+            .map(|(_, f)| f)
+            .unwrap_or(&cell_f);
+        ws.write_string_with_format(r, 4, d.severity.spanish(), sev)?;
+        ws.write_string_with_format(r, 5, &d.message, &wrap_f)?;
+        ws.write_string_with_format(r, 6, &d.help, &wrap_f)?;
+        let lines = style::text_lines(&d.message, MESSAGE_WIDTH)
+            .max(style::text_lines(&d.help, HELP_WIDTH));
+        if lines > 1 {
+            ws.set_row_height(r, style::row_height(lines.min(12)))?;
+        }
+        match &d.fix {
+            Some(f) => match &f.value {
+                FixValue::Number(n) => {
+                    let sheet = sheet_pos.map(|p| &wb.sheets[p]);
+                    let fmt = if fix_is_percent(sheet, d, f.cell) {
+                        cell_f.clone().set_num_format(style::FIX_PERCENT_FORMAT)
+                    } else {
+                        cell_f.clone()
+                    };
+                    ws.write_number_with_format(r, 7, *n, &fmt)?;
+                }
+                FixValue::Text(t) => {
+                    ws.write_string_with_format(r, 7, t, &cell_f)?;
+                }
+            },
+            None if d.manual => {
+                ws.write_string_with_format(r, 7, "corrección manual", &cell_f)?;
+            }
+            None => {
+                ws.write_string_with_format(r, 7, "—", &cell_f)?;
+            }
+        }
+        legend_upto(ws, r)?;
+    }
+    legend_upto(ws, u32::MAX)?;
+    let last = (diags.len() as u32).max(1);
+    ws.autofilter(0, 0, last, COLUMNS.len() as u16 - 1)?;
+    ws.set_freeze_panes(1, 0)?;
+    for (c, w) in [22.0, 8.0, 24.0, 14.0, 12.0, MESSAGE_WIDTH, HELP_WIDTH, 16.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    ws.set_column_width(9, 58.0)?;
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_active(true);
+    Ok(())
 }
 
 /// A sheet in rust_xlsxwriter's constant-memory mode: its rows go out as XML as they are
