@@ -16,6 +16,11 @@
 //! half-written workbook under its final name. Existing outputs are replaced only with
 //! `--force`, and that is checked for every possible output before any file is read
 //! ([`Writer::prepare`]). The output is byte-identical for the same input.
+//!
+//! Every sheet is written in rust_xlsxwriter's constant-memory mode: rows go out as XML as
+//! they are written, so each sheet writes its rows strictly in order, and saving a book needs
+//! no thread per sheet. Without a usable temporary folder the sheets are kept in memory
+//! instead (same content; strings shared rather than inline, so other bytes).
 
 mod book;
 mod resumen;
