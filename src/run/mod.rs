@@ -301,13 +301,15 @@ pub fn lint(
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         d
     };
+    // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
+    // runs in this pool: `--jobs N` is N threads throughout.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| e.to_string())?;
     let mut dones: Vec<Done> = if opts.jobs == 1 {
         files.iter().zip(&shown).map(work).collect()
     } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(opts.jobs)
-            .build()
-            .map_err(|e| e.to_string())?;
         // One file per rayon task: left to its own splitting, rayon ran the last ~15 files
         // as one sequential piece, and one thread finished 11-15 ms before the other.
         pool.install(|| {
@@ -374,26 +376,27 @@ pub fn lint(
                 .collect();
             let by_name: HashMap<&str, &PathBuf> =
                 shown.iter().map(|s| s.as_str()).zip(files.iter()).collect();
-            let results: Vec<(usize, Result<Option<String>, String>)> = redo
-                .par_iter()
-                .map(|&i| {
-                    let d = &dones[i];
-                    let name = d.summary.file.as_str();
-                    let Some(path) = by_name.get(name) else {
-                        return (i, Ok(d.stored.correcciones.clone()));
-                    };
-                    let diags = findings_of(&spill, name, &d.stored);
-                    let r = match crate::read::read_path(path, name, labels) {
-                        crate::read::FileRead::Ok { workbook, .. } => {
-                            w.write_book(name, &workbook, &diags)
-                        }
-                        crate::read::FileRead::Failed(p) => {
-                            Err(format!("no se pudo releer {name}: {}", p.message()))
-                        }
-                    };
-                    (i, r)
-                })
-                .collect();
+            let results: Vec<(usize, Result<Option<String>, String>)> = pool.install(|| {
+                redo.par_iter()
+                    .map(|&i| {
+                        let d = &dones[i];
+                        let name = d.summary.file.as_str();
+                        let Some(path) = by_name.get(name) else {
+                            return (i, Ok(d.stored.correcciones.clone()));
+                        };
+                        let diags = findings_of(&spill, name, &d.stored);
+                        let r = match crate::read::read_path(path, name, labels) {
+                            crate::read::FileRead::Ok { workbook, .. } => {
+                                w.write_book(name, &workbook, &diags)
+                            }
+                            crate::read::FileRead::Failed(p) => {
+                                Err(format!("no se pudo releer {name}: {}", p.message()))
+                            }
+                        };
+                        (i, r)
+                    })
+                    .collect()
+            });
             for (i, r) in results {
                 match r {
                     Ok(name) => dones[i].stored.correcciones = name,
@@ -425,7 +428,7 @@ pub fn lint(
     if let Some(w) = writer {
         run.fix = Some(match fix_errors.into_iter().next() {
             Some(e) => Err(e),
-            None => w.finish(&run),
+            None => pool.install(|| w.finish(&run)),
         });
     }
     Ok(run)
