@@ -693,12 +693,14 @@ pub fn build(
     };
     let sheets = [sheet(), sheet(), sheet()];
     let [a, b, c] = sheets;
-    let (resumen, (dependencia, metas)) = rayon::join(
-        || resumen_sheet(a, run, rules, &f),
+    // Metas (a row per meta of every capture) is the longest: it starts first, on this thread,
+    // while another thread writes the two shorter sheets one after the other.
+    let (metas, (resumen, dependencia)) = rayon::join(
+        || metas_sheet(c, run, band, &f),
         || {
             rayon::join(
+                || resumen_sheet(a, run, rules, &f),
                 || dependencia_sheet(b, run, &f),
-                || metas_sheet(c, run, band, &f),
             )
         },
     );
