@@ -55,7 +55,7 @@ command -v hyperfine >/dev/null 2>&1 && HAVE_HYPERFINE=1
 # --- máquina ------------------------------------------------------------------------------------
 step "Máquina"
 say "nproc: $NPROC"
-lscpu | head -n 15 | sed 's/^/  /' | tee -a "$OUT/summary.txt" >/dev/null
+lscpu | sed -n '1,15s/^/  /p' | tee -a "$OUT/summary.txt" >/dev/null
 lscpu | grep -E '^(Model name|CPU\(s\)|Thread|Core|Socket|Hypervisor)' | sed 's/^/  /'
 say "  memoria: $(free -m | awk '/^Mem:/ {print $2 " MB total, " $7 " MB disponibles"}')"
 say "  kernel: $(uname -r); repositorio: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet -- src Cargo.toml 2>/dev/null || echo ' (src/ con cambios sin commit)')"
