@@ -3,7 +3,7 @@
 
 use super::sheet::{self, fix_is_percent};
 use super::style;
-use crate::check::{Diagnostic, FixValue};
+use crate::check::{Diagnostic, FixValue, Severity};
 use crate::model::Workbook;
 use rust_xlsxwriter::{
     DocProperties, ExcelDateTime, Format, Url, Workbook as XlsxBook, Worksheet, XlsxError,
@@ -131,12 +131,10 @@ fn diagnosticos(
     // Legend, right of the table (column J), on the first rows: written with each row,
     // since rows go out in order.
     let legend = legend();
-    let mut legend = legend.iter().enumerate().peekable();
+    let mut legend = legend.iter().peekable();
     let mut legend_upto = |ws: &mut Worksheet, row: u32| -> Result<(), XlsxError> {
-        while let Some((i, (text, fmt))) = legend.next_if(|(i, _)| *i as u32 <= row) {
-            if !text.is_empty() {
-                ws.write_string_with_format(i as u32, 9, *text, fmt)?;
-            }
+        while let Some((r, text, fmt)) = legend.next_if(|(r, _, _)| *r <= row) {
+            ws.write_string_with_format(*r, 9, *text, fmt)?;
         }
         Ok(())
     };
@@ -148,12 +146,8 @@ fn diagnosticos(
     let cell_f = style::list_cell();
     let wrap_f = style::list_wrap();
     let link_f = style::list_link();
-    let severity_f = [
-        crate::check::Severity::Error,
-        crate::check::Severity::Warning,
-        crate::check::Severity::Info,
-    ]
-    .map(|s| (s, style::list_filled(style::fill(s))));
+    let severity_f = [Severity::Error, Severity::Warning, Severity::Info]
+        .map(|s| style::list_filled(style::fill(s)));
     for (i, d) in diags.iter().enumerate() {
         let r = i as u32 + 1;
         let sheet_pos = d
@@ -181,11 +175,11 @@ fn diagnosticos(
         }
         ws.write_string_with_format(r, 2, &d.rule, &cell_f)?;
         ws.write_string_with_format(r, 3, d.kind.as_str(), &cell_f)?;
-        let sev = severity_f
-            .iter()
-            .find(|(s, _)| *s == d.severity)
-            .map(|(_, f)| f)
-            .unwrap_or(&cell_f);
+        let sev = &severity_f[match d.severity {
+            Severity::Error => 0,
+            Severity::Warning => 1,
+            Severity::Info => 2,
+        }];
         ws.write_string_with_format(r, 4, d.severity.spanish(), sev)?;
         ws.write_string_with_format(r, 5, &d.message, &wrap_f)?;
         ws.write_string_with_format(r, 6, &d.help, &wrap_f)?;
@@ -244,8 +238,8 @@ fn new_sheet(book: &mut XlsxBook) -> Worksheet {
         .unwrap_or_else(|_| Worksheet::new())
 }
 
-/// The legend of `Diagnósticos`: what the marks of the rebuilt sheets mean.
-fn legend() -> Vec<(&'static str, Format)> {
+/// The legend of `Diagnósticos`, by row: what the marks of the rebuilt sheets mean.
+fn legend() -> Vec<(u32, &'static str, Format)> {
     let mark = |m: style::Mark| style::cell_format(style::Role::Body, None, m);
     let sev = |s| {
         mark(style::Mark {
@@ -253,13 +247,13 @@ fn legend() -> Vec<(&'static str, Format)> {
             ..Default::default()
         })
     };
-    use crate::check::Severity;
     vec![
-        ("Cómo leer las hojas corregidas", style::bold()),
-        ("Relleno rojo: error", sev(Severity::Error)),
-        ("Relleno ámbar: advertencia", sev(Severity::Warning)),
-        ("Relleno azul: aviso", sev(Severity::Info)),
+        (0, "Cómo leer las hojas corregidas", style::bold()),
+        (1, "Relleno rojo: error", sev(Severity::Error)),
+        (2, "Relleno ámbar: advertencia", sev(Severity::Warning)),
+        (3, "Relleno azul: aviso", sev(Severity::Info)),
         (
+            4,
             "Borde morado discontinuo: corrección manual",
             mark(style::Mark {
                 manual: true,
@@ -267,14 +261,15 @@ fn legend() -> Vec<(&'static str, Format)> {
             }),
         ),
         (
+            5,
             "Negritas: valor corregido por poalint (la nota dice el valor anterior)",
             mark(style::Mark {
                 fixed: true,
                 ..Default::default()
             }),
         ),
-        ("", Format::new()),
         (
+            7,
             "Cada celda señalada lleva una nota con la regla y el mensaje.",
             style::plain(),
         ),
