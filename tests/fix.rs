@@ -963,6 +963,48 @@ fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     }
 }
 
+/// The sheets of a fix-up workbook buffer their rows in `/dev/shm` when `TMPDIR` is not set
+/// (Linux), in `TMPDIR` otherwise: the workbooks are the same bytes either way.
+#[test]
+fn cli_books_are_the_same_bytes_wherever_their_sheets_buffer_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_fixtures(
+        &input,
+        &["60-IMACUM-4T2020.xlsx", "51-COPLADEMM-4T2023.xlsx"],
+    );
+    let buffers = tmp.path().join("buffers");
+    std::fs::create_dir(&buffers).unwrap();
+    let bin = env!("CARGO_BIN_EXE_poalint");
+    let run = |out: &Path, tmpdir: Option<&Path>| {
+        let mut c = std::process::Command::new(bin);
+        c.arg("lint")
+            .arg(&input)
+            .arg("--fix-dir")
+            .arg(out)
+            .args(["-q", "--policy", "default"]);
+        match tmpdir {
+            Some(t) => c.env("TMPDIR", t),
+            None => c.env_remove("TMPDIR"),
+        };
+        let o = c.output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&tmp.path().join("out-shm"), None);
+    run(&tmp.path().join("out-tmpdir"), Some(&buffers));
+    let a = files_in(&tmp.path().join("out-shm"));
+    let b = files_in(&tmp.path().join("out-tmpdir"));
+    assert_eq!(a.len(), 3, "{:?}", a.keys());
+    assert!(a == b, "the books differ: {:?} vs {:?}", a.keys(), b.keys());
+    // Nothing is left behind in the temporary folder.
+    assert_eq!(std::fs::read_dir(&buffers).unwrap().count(), 0);
+}
+
 #[test]
 fn cli_fix_dir_writes_refuses_without_force_and_replaces_with_force() {
     let tmp = tempfile::tempdir().unwrap();

@@ -81,15 +81,20 @@ pub fn properties(title: &str, created: &ExcelDateTime) -> DocProperties {
 }
 
 /// Builds the fix-up workbook of `wb` in memory. `diags` are the file's diagnostics in report
-/// order.
+/// order. `buffers`: the folder where the sheets buffer their rows while the book is built
+/// (see [`super::sheet_buffers`]); `None` for the system's temporary folder.
 pub fn build(
     wb: &Workbook,
     diags: &[&Diagnostic],
     created: &ExcelDateTime,
+    buffers: Option<&std::path::Path>,
 ) -> Result<Vec<u8>, XlsxError> {
     let names = sheet_names(wb);
     let mut book = XlsxBook::new();
     book.set_zip_compression_level(super::ZIP_LEVEL);
+    if let Some(dir) = buffers {
+        book.set_tempdir(dir)?;
+    }
     let file_name = std::path::Path::new(&wb.path)
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
