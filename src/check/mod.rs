@@ -5,7 +5,7 @@
 //!   parameters, label aliases, file globs and exceptions, with `extends`.
 //! - [`kinds`]: one file per built-in check kind (`sum`, `percent`, `observaciones`, `signers`,
 //!   `header`, `clave`, `periodo`). A new rule of an existing kind is a TOML block; a new kind is
-//!   a new file there plus one line in [`kinds::run_sheet`] / [`kinds::run_group`].
+//!   a new file there plus one arm in [`kinds::Compiled::run_sheet`] / [`kinds::Compiled::run_group`].
 //! - [`engine`]: runs the enabled rules per sheet, per workbook and per cross-file scope, turns
 //!   findings into [`Diagnostic`]s, applies exceptions.
 //! - [`facts`]: the small per-sheet summaries cross-sheet and cross-file checks work on.

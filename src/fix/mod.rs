@@ -19,7 +19,8 @@
 //!
 //! Every sheet is written in rust_xlsxwriter's constant-memory mode: rows go out as XML as
 //! they are written, so each sheet writes its rows strictly in order, and saving a book needs
-//! no thread per sheet. Without a usable temporary folder the sheets are kept in memory
+//! no thread per sheet. The fix-up books' sheets buffer their rows in `/dev/shm` when they
+//! can (`sheet_buffers`). Without a usable temporary folder the sheets are kept in memory
 //! instead (same content; strings shared rather than inline, so other bytes).
 
 mod book;
@@ -241,7 +242,7 @@ pub fn output_names(paths: &[&str]) -> Vec<String> {
 /// `None` (the system's temporary folder). rust_xlsxwriter's constant-memory sheets each
 /// write their rows to a temporary file and read them back when the book is saved: seven
 /// short-lived files per book, 7,000 for 1,000 captures. On a disk file system (ext4 here)
-/// creating and dropping that many inodes cost ~0.4 s of system CPU per 1,000 books; the
+/// creating and dropping that many inodes cost 0.2-0.6 s of system CPU per 1,000 books; the
 /// buffers of one book are a few hundred KB and are gone as soon as it is saved. resumen.xlsx,
 /// whose Metas sheet grows with the number of files, keeps the system's temporary folder.
 pub(crate) fn sheet_buffers() -> Option<&'static Path> {

@@ -4,7 +4,7 @@
 //!
 //! Labels are matched on each cell's [`squash`]ed text. A cell is looked at by several
 //! passes (locating the table, the header block, the values right of a label, the title),
-//! so [`SheetCells`] works out its squashed text and the header label it names once, on
+//! so `SheetCells` works out its squashed text and the header label it names once, on
 //! first use, and every pass reads them from there.
 
 use super::grid::{Grid, RowCells, cell_display, cell_text};

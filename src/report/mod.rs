@@ -1,4 +1,4 @@
-//! **report**: a [`RunResult`](crate::run::RunResult) → text for people and machines.
+//! **report**: a [`crate::run::RunResult`] → text for people and machines.
 //!
 //! One file per output format; a new format is a new file and one arm in [`Format`].
 //! - [`human`]: miette, the default, for a person at a terminal;

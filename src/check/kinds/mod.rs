@@ -3,7 +3,7 @@
 //! give it parameters; the kind does the Rust work.
 //!
 //! A per-sheet kind implements `check_sheet`; a kind that compares sheets implements
-//! `check_group` over [`SheetFacts`](super::facts::SheetFacts) grouped by the rule's scope.
+//! `check_group` over [`super::facts::SheetFacts`] grouped by the rule's scope.
 
 pub mod clave;
 pub mod header;
