@@ -39,6 +39,7 @@ use crate::run::RunResult;
 use rust_xlsxwriter::ExcelDateTime;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Name of the summary workbook.
 pub const RESUMEN: &str = "resumen.xlsx";
@@ -282,25 +283,21 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
     })
 }
 
-/// What `resumen.xlsx` needs of a workbook, encoded for the run's spill (see
-/// [`crate::run::spill`]); taken by the worker before the workbook is dropped.
-pub fn digest(wb: &Workbook) -> Vec<u8> {
-    resumen::Digest::of(wb).encode()
-}
-
 /// Writes the fix-up workbooks of a run as its workers check the files, then `resumen.xlsx`.
 ///
 /// [`Writer::prepare`] runs before any file is read: it names every output and refuses to
 /// replace existing ones without `--force` (or ever an input), so a run that would fail
 /// fails before it starts, and nothing is written. Each worker then calls
-/// [`Writer::write_book`] with the file it has just checked, and [`Writer::finish`] writes
-/// `resumen.xlsx` from the run.
+/// [`Writer::digest`] and [`Writer::write_book`] with the file it has just checked (the first
+/// puts the file's metas into `resumen.xlsx`'s `Metas` sheet right away), and
+/// [`Writer::finish`] writes the rest of `resumen.xlsx` from the run.
 pub struct Writer {
     dir: PathBuf,
-    opts: Options,
     created: ExcelDateTime,
     /// Input path as shown → output file name.
     names: HashMap<String, String>,
+    /// `resumen.xlsx` as the files come in (taken by [`Writer::finish`]).
+    summary: Mutex<Option<resumen::Summary>>,
 }
 
 impl Writer {
@@ -364,12 +361,31 @@ impl Writer {
         }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
+        let summary = resumen::Summary::new(opts.band, &created);
         Ok(Writer {
             dir: dir.to_path_buf(),
-            opts: opts.clone(),
             created,
             names: paths.iter().cloned().zip(out_names).collect(),
+            summary: Mutex::new(Some(summary)),
         })
+    }
+
+    /// What `resumen.xlsx` needs of one checked file, taken by its worker before the workbook
+    /// is dropped: its metas go into the summary's `Metas` sheet now (`rank`: the file's place
+    /// in the report; see `resumen::Summary::add`), and the rest comes back encoded for the
+    /// run's spill ([`crate::run::spill`]). `wb` is `None` for a file that could not be read.
+    pub fn digest(&self, rank: usize, path: &str, wb: Option<&Workbook>) -> Option<Vec<u8>> {
+        let mut digest = wb.map(resumen::Digest::of);
+        let metas = digest.as_mut().map(|d| std::mem::take(&mut d.metas));
+        if let Some(s) = self
+            .summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
+            s.add(rank, path, metas);
+        }
+        digest.map(|d| d.encode())
     }
 
     /// Writes the fix-up workbook of one checked file when its findings call for one
@@ -410,7 +426,14 @@ impl Writer {
             .into_iter()
             .collect();
         let tmp = self.dir.join(tmp_name(RESUMEN));
-        let built = resumen::build(run, &rules, self.opts.band, &self.created, &tmp)
+        let summary = self
+            .summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+            .ok_or_else(|| format!("{RESUMEN} ya se escribió en esta corrida"))?;
+        let built = summary
+            .finish(run, &rules, &tmp)
             .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))
             .and_then(|()| {
                 std::fs::rename(&tmp, self.dir.join(RESUMEN))

@@ -14,6 +14,7 @@ use rust_xlsxwriter::{
     Chart, ChartFormat, ChartSolidFill, ChartType, ExcelDateTime, Format, Workbook as XlsxBook,
     Worksheet, XlsxError,
 };
+use std::collections::BTreeMap;
 
 /// What `resumen.xlsx` needs of one workbook, taken by the worker that read it (the workbook
 /// itself is dropped right after its checks) and kept in the run's spill until the end.
@@ -472,19 +473,17 @@ fn dependencia_row(
 }
 
 /// `Metas`: the compliance of every meta at the cut-off.
+/// The `Metas` rows of one file (`name`: its file name).
 fn metas_rows(
     ws: &mut Worksheet,
-    o: &FileOutcome,
+    name: &str,
+    metas: &[MetaDigest],
     band: [f64; 2],
     f: &Fmts,
     r: &mut u32,
 ) -> Result<(), XlsxError> {
-    let Some(dg) = &o.digest else {
-        return Ok(());
-    };
-    let name = file_name(&o.summary.file);
-    for m in &dg.metas {
-        ws.write_string_with_format(*r, 0, &name, &f.cell)?;
+    for m in metas {
+        ws.write_string_with_format(*r, 0, name, &f.cell)?;
         ws.write_string_with_format(*r, 1, &m.sheet, &f.cell)?;
         ws.write_number_with_format(*r, 2, (m.row + 1) as f64, &f.num)?;
         ws.write_string_with_format(*r, 3, m.clave.as_deref().unwrap_or("—"), &f.cell)?;
@@ -634,78 +633,192 @@ fn dependencia_sheet(
     Ok(ws)
 }
 
-fn metas_sheet(
-    ws: Result<Worksheet, XlsxError>,
-    run: &RunResult,
+/// `resumen.xlsx` while the run goes on.
+///
+/// Its `Metas` sheet (a row per meta of every capture: by far the longest, 30,598 rows for
+/// 1,000 captures) is written while the files are being checked: each worker hands over its
+/// file's rows ([`Summary::add`]) and they go out in report order as soon as every file
+/// before it has handed over its own. The run gives files to its workers in that order, so
+/// hardly any wait; before, the whole sheet was written after the last file, on one thread,
+/// while the other had little to do. `Resumen` and `Por dependencia` need every file's
+/// findings (cross-file rules included) and are written by [`Summary::finish`].
+///
+/// Every sheet is in rust_xlsxwriter's "constant memory" mode (rows go to a temporary file as
+/// they are written; strings inline): at the scale of a state `Metas` has hundreds of
+/// thousands of rows that would otherwise stay in memory. Without a usable temporary folder
+/// the sheets stay in memory (slower at scale, same content).
+pub struct Summary {
+    book: XlsxBook,
+    f: Fmts,
     band: [f64; 2],
-    f: &Fmts,
-) -> Result<Worksheet, XlsxError> {
-    let mut ws = start_sheet(ws, "Metas", &strings(&METAS_COLS), f)?;
-    let mut r = 1u32;
-    let mut owned = Vec::new();
-    for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, false);
-        metas_rows(&mut ws, &o, band, f, &mut r)?;
-    }
-    ws.autofilter(
-        0,
-        0,
-        r.saturating_sub(1).max(1),
-        METAS_COLS.len() as u16 - 1,
-    )?;
-    ws.set_freeze_panes(1, 2)?;
-    widths(
-        &mut ws,
-        &[
-            30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
-        ],
-    )?;
-    Ok(ws)
+    metas: Worksheet,
+    /// The first error writing `Metas`, reported by [`Summary::finish`].
+    error: Option<XlsxError>,
+    /// The next row of `Metas`.
+    row: u32,
+    /// Each file's name and rows (`None`: no rows), by report position.
+    files: InOrder<Option<(String, Vec<MetaDigest>)>>,
 }
 
-/// Writes `resumen.xlsx` to `path` from a run: one file at a time, its findings and digest
-/// read back from the run's spill. The three sheets are built in parallel and in "constant
-/// memory" mode (rows go to temporary files as they are written; strings inline): at the
-/// scale of a state, `Metas` has a row per meta of every capture, hundreds of thousands of
-/// rows that would otherwise stay in memory. `rules`: the rule ids with findings, sorted.
-pub fn build(
-    run: &RunResult,
-    rules: &[String],
-    band: [f64; 2],
-    created: &ExcelDateTime,
-    path: &std::path::Path,
-) -> Result<(), XlsxError> {
-    let mut book = XlsxBook::new();
-    book.set_zip_compression_level(super::ZIP_LEVEL);
-    book.set_properties(&properties(
-        "Resumen de la revisión de capturas TMM-F004",
-        created,
-    ));
-    let f = Fmts::new();
-    for format in f.all() {
-        book.register_format(format);
+/// Items handed over by position (0, 1, 2…) in any order, given back in order: each as soon
+/// as every item before it has been handed over.
+struct InOrder<T> {
+    next: usize,
+    waiting: BTreeMap<usize, T>,
+}
+
+impl<T> InOrder<T> {
+    fn new() -> InOrder<T> {
+        InOrder {
+            next: 0,
+            waiting: BTreeMap::new(),
+        }
     }
-    // Without a usable temporary folder the sheets stay in memory (slower at scale, same
-    // content).
-    let mut sheet = || {
-        book.new_worksheet_with_constant_memory()
-            .or_else(|_| Ok(Worksheet::new()))
-    };
-    let sheets = [sheet(), sheet(), sheet()];
-    let [a, b, c] = sheets;
-    // Metas (a row per meta of every capture) is the longest: it starts first, on this thread,
-    // while another thread writes the two shorter sheets one after the other.
-    let (metas, (resumen, dependencia)) = rayon::join(
-        || metas_sheet(c, run, band, &f),
-        || {
-            rayon::join(
-                || resumen_sheet(a, run, rules, &f),
-                || dependencia_sheet(b, run, &f),
+
+    /// Hands over the item at `rank`; returns every item whose turn has come, in order. An
+    /// item whose position was already handed over is dropped.
+    fn push(&mut self, rank: usize, item: T) -> Vec<T> {
+        let mut out = Vec::new();
+        if rank < self.next || self.waiting.contains_key(&rank) {
+            return out;
+        }
+        self.waiting.insert(rank, item);
+        while let Some(item) = self.waiting.remove(&self.next) {
+            out.push(item);
+            self.next += 1;
+        }
+        out
+    }
+
+    /// The items still waiting (after a position never handed over), in order.
+    fn rest(&mut self) -> Vec<T> {
+        std::mem::take(&mut self.waiting).into_values().collect()
+    }
+}
+
+impl Summary {
+    /// An empty summary: the workbook, its formats and the header of `Metas`. `band`: the
+    /// compliance band that needs no explanation.
+    pub fn new(band: [f64; 2], created: &ExcelDateTime) -> Summary {
+        let mut book = XlsxBook::new();
+        book.set_zip_compression_level(super::ZIP_LEVEL);
+        book.set_properties(&properties(
+            "Resumen de la revisión de capturas TMM-F004",
+            created,
+        ));
+        let f = Fmts::new();
+        for format in f.all() {
+            book.register_format(format);
+        }
+        let metas = start_sheet(new_sheet(&mut book), "Metas", &strings(&METAS_COLS), &f);
+        let (metas, error) = match metas {
+            Ok(ws) => (ws, None),
+            Err(e) => (Worksheet::new(), Some(e)),
+        };
+        Summary {
+            book,
+            f,
+            band,
+            metas,
+            error,
+            row: 1,
+            files: InOrder::new(),
+        }
+    }
+
+    /// Hands over the `Metas` rows of the file at report position `rank` (`path` as shown in
+    /// the report; `metas`: `None` for a file that could not be read). Rows go out in report
+    /// order: this file's and any that were waiting for it.
+    /// A file reported twice (again after a panic) keeps its first rows.
+    pub fn add(&mut self, rank: usize, path: &str, metas: Option<Vec<MetaDigest>>) {
+        for rows in self.files.push(rank, metas.map(|m| (file_name(path), m))) {
+            self.write(rows);
+        }
+    }
+
+    fn write(&mut self, rows: Option<(String, Vec<MetaDigest>)>) {
+        if let (Some((name, metas)), None) = (rows, &self.error)
+            && let Err(e) = metas_rows(
+                &mut self.metas,
+                &name,
+                &metas,
+                self.band,
+                &self.f,
+                &mut self.row,
             )
-        },
-    );
-    book.push_worksheet(resumen?);
-    book.push_worksheet(dependencia?);
-    book.push_worksheet(metas?);
-    book.save(path)
+        {
+            self.error = Some(e);
+        }
+    }
+
+    /// Writes `resumen.xlsx` to `path` from the finished run: the rows of `Metas` still
+    /// waiting (after a file that never reported, which only a crash can cause), then
+    /// `Resumen` and `Por dependencia` in parallel, from each file's findings and digest read
+    /// back from the run's spill. `rules`: the rule ids with findings, sorted.
+    pub fn finish(
+        mut self,
+        run: &RunResult,
+        rules: &[String],
+        path: &std::path::Path,
+    ) -> Result<(), XlsxError> {
+        for rows in self.files.rest() {
+            self.write(rows);
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let mut metas = self.metas;
+        metas.autofilter(
+            0,
+            0,
+            self.row.saturating_sub(1).max(1),
+            METAS_COLS.len() as u16 - 1,
+        )?;
+        metas.set_freeze_panes(1, 2)?;
+        widths(
+            &mut metas,
+            &[
+                30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
+            ],
+        )?;
+        let mut book = self.book;
+        let (a, b) = (new_sheet(&mut book), new_sheet(&mut book));
+        let f = &self.f;
+        let (resumen, dependencia) = rayon::join(
+            || resumen_sheet(a, run, rules, f),
+            || dependencia_sheet(b, run, f),
+        );
+        book.push_worksheet(resumen?);
+        book.push_worksheet(dependencia?);
+        book.push_worksheet(metas);
+        book.save(path)
+    }
+}
+
+fn new_sheet(book: &mut XlsxBook) -> Result<Worksheet, XlsxError> {
+    book.new_worksheet_with_constant_memory()
+        .or_else(|_| Ok(Worksheet::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InOrder;
+
+    #[test]
+    fn in_order_gives_items_back_in_position_order_and_keeps_the_first_of_a_repeat() {
+        let mut q = InOrder::new();
+        assert!(
+            q.push(2, "c").is_empty(),
+            "nothing goes out before position 0"
+        );
+        assert!(q.push(1, "b").is_empty());
+        assert_eq!(q.push(0, "a"), ["a", "b", "c"]);
+        assert!(q.push(1, "b again").is_empty());
+        assert!(q.push(5, "f").is_empty());
+        assert_eq!(q.push(3, "d"), ["d"]);
+        assert!(q.push(5, "f again").is_empty());
+        // Position 4 never came: what waits after it is given back, in order.
+        assert_eq!(q.rest(), ["f"]);
+        assert!(q.rest().is_empty());
+    }
 }

@@ -2,8 +2,9 @@
 //! one deterministic result for the reporters.
 //!
 //! Memory does not grow with the number of files: each worker reads one workbook, checks it,
-//! applies the policy's exceptions, writes its fix-up workbook when asked (`--fix-dir`), and
-//! hands the file's findings to the [`spill`] (a temporary file) before dropping the workbook.
+//! applies the policy's exceptions, writes its fix-up workbook and its rows of the summary's
+//! `Metas` sheet when asked (`--fix-dir`), and hands the file's findings to the [`spill`] (a
+//! temporary file) before dropping the workbook. Workers take files in report order.
 //! What stays in memory per file is its [`FileSummary`] line, and the small
 //! [`SheetFacts`] only when a rule compares files.
 
@@ -241,7 +242,8 @@ pub fn lint(
     let any_exception = !policy.excepciones.is_empty();
     let cross = engine.needs_cross_file();
 
-    let finish = |mut r: FileReport| -> Done {
+    // `rank`: the file's place in the report (`None` for a path the walk could not read).
+    let finish = |mut r: FileReport, rank: Option<usize>| -> Done {
         let accepted = apply_exceptions(&exceptions, &mut r.diagnostics, any_exception);
         r.diagnostics.sort_by_key(|d| d.sort_key());
         let mut summary = FileSummary {
@@ -259,14 +261,18 @@ pub fn lint(
         }
         let mut stored = Stored::default();
         let mut fix_error = None;
-        if let (Some(w), Some(wb)) = (&writer, &r.workbook) {
-            match w.write_book(&r.path, wb, &r.diagnostics) {
-                Ok(name) => stored.correcciones = name,
-                Err(e) => fix_error = Some(e),
+        if let Some(w) = &writer {
+            if let Some(bytes) = rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref())) {
+                match spill.append(&bytes) {
+                    Ok(c) => stored.digest = Some(c),
+                    Err(e) => fix_error = Some(format!("archivo temporal: {e}")),
+                }
             }
-            match spill.append(&crate::fix::digest(wb)) {
-                Ok(c) => stored.digest = Some(c),
-                Err(e) => fix_error = Some(format!("archivo temporal: {e}")),
+            if let Some(wb) = &r.workbook {
+                match w.write_book(&r.path, wb, &r.diagnostics) {
+                    Ok(name) => stored.correcciones = name,
+                    Err(e) => fix_error = Some(e),
+                }
             }
         }
         drop(r.workbook.take());
@@ -286,20 +292,41 @@ pub fn lint(
         }
     };
 
-    let work = |(path, name): (&PathBuf, &String)| -> Done {
+    let work = |rank: usize, i: usize| -> Done {
+        let (path, name) = (&files[i], &shown[i]);
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let read = crate::read::read_path(path, name, labels);
-            finish(engine.check_file(name, read, writer.is_some()))
+            finish(engine.check_file(name, read, writer.is_some()), Some(rank))
         }));
         let d = match r {
             Ok(d) => d,
-            Err(e) => finish(engine.internal_error(
-                name,
-                &crate::read::panic_text(e.as_ref()).unwrap_or_else(|| "pánico sin mensaje".into()),
-            )),
+            Err(e) => finish(
+                engine.internal_error(
+                    name,
+                    &crate::read::panic_text(e.as_ref())
+                        .unwrap_or_else(|| "pánico sin mensaje".into()),
+                ),
+                Some(rank),
+            ),
         };
         progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         d
+    };
+    // Files go to the workers one at a time, in report order, from a shared counter: the
+    // threads stay balanced to the last file, and resumen.xlsx's Metas sheet, written in
+    // that order as files finish (see `fix::resumen::Summary`), hardly ever waits.
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|a, b| shown[*a].cmp(&shown[*b]));
+    let next = AtomicUsize::new(0);
+    let pull = || -> Vec<Done> {
+        let mut mine = Vec::new();
+        loop {
+            let rank = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(rank) else {
+                return mine;
+            };
+            mine.push(work(rank, i));
+        }
     };
     // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
     // runs in this pool: `--jobs N` is N threads throughout.
@@ -308,25 +335,16 @@ pub fn lint(
         .build()
         .map_err(|e| e.to_string())?;
     let mut dones: Vec<Done> = if opts.jobs == 1 {
-        files.iter().zip(&shown).map(work).collect()
+        pull()
     } else {
-        // One file per rayon task: left to its own splitting, rayon ran the last ~15 files
-        // as one sequential piece, and one thread finished 11-15 ms before the other.
-        pool.install(|| {
-            files
-                .par_iter()
-                .zip(shown.par_iter())
-                .with_max_len(1)
-                .map(work)
-                .collect()
-        })
+        pool.broadcast(|_| pull()).into_iter().flatten().collect()
     };
     for w in &walk_problems {
         let r = engine.unreadable(
             &w.path,
             &crate::read::sniff::ReadProblem::Io(w.message.clone()),
         );
-        dones.push(finish(r));
+        dones.push(finish(r, None));
     }
     dones.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
 
