@@ -17,7 +17,8 @@ use rust_xlsxwriter::{
 use std::collections::BTreeMap;
 
 /// What `resumen.xlsx` needs of one workbook, taken by the worker that read it (the workbook
-/// itself is dropped right after its checks) and kept in the run's spill until the end.
+/// itself is dropped right after its checks): its `metas` go into the `Metas` sheet right away
+/// ([`Summary::add`]), the rest is kept in the run's spill until the end.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Digest {
     /// RAMO of the first capture sheet, `code name`.
@@ -472,8 +473,8 @@ fn dependencia_row(
     Ok(())
 }
 
-/// `Metas`: the compliance of every meta at the cut-off.
-/// The `Metas` rows of one file (`name`: its file name).
+/// The `Metas` rows of one file (`name`: its file name): the compliance of each meta at the
+/// cut-off.
 fn metas_rows(
     ws: &mut Worksheet,
     name: &str,
@@ -532,16 +533,11 @@ fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
     Ok(())
 }
 
-/// One file as a sheet builder needs it: its digest read back from the run's spill, and its
-/// findings when `diags` (the `Metas` sheet does not need them).
-fn outcome<'a>(
-    run: &'a RunResult,
-    i: usize,
-    owned: &'a mut Vec<Diagnostic>,
-    diags: bool,
-) -> FileOutcome<'a> {
+/// One file as `Resumen` and `Por dependencia` need it: its digest (without its metas, already
+/// in `Metas`) and its findings, read back from the run's spill.
+fn outcome<'a>(run: &'a RunResult, i: usize, owned: &'a mut Vec<Diagnostic>) -> FileOutcome<'a> {
     let summary = &run.files[i];
-    *owned = if diags && summary.findings() > 0 {
+    *owned = if summary.findings() > 0 {
         run.file_diagnostics(i)
     } else {
         Vec::new()
@@ -582,7 +578,7 @@ fn resumen_sheet(
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true);
+        let o = outcome(run, i, &mut owned);
         resumen_rows(&mut ws, &o, rules, f, &mut r)?;
     }
     ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
@@ -605,7 +601,7 @@ fn dependencia_sheet(
     let mut r = 1u32;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true);
+        let o = outcome(run, i, &mut owned);
         dependencia_row(&mut ws, &o, f, &mut r)?;
     }
     let last = r.saturating_sub(1).max(1);
