@@ -897,6 +897,21 @@ fn every_target_is_checked_before_anything_is_written() {
 // ---------------------------------------------------------------------------------------------
 // The command line
 
+/// `poalint lint INPUT --fix-dir OUT ARGS…` with `TMPDIR` set to `tmpdir`, or unset.
+fn cli_fix(input: &Path, out: &Path, tmpdir: Option<&Path>, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_poalint"));
+    c.arg("lint")
+        .arg(input)
+        .arg("--fix-dir")
+        .arg(out)
+        .args(args);
+    match tmpdir {
+        Some(t) => c.env("TMPDIR", t),
+        None => c.env_remove("TMPDIR"),
+    };
+    c.output().unwrap()
+}
+
 /// Without a usable temporary folder (the findings' spill and the workbooks' constant-memory
 /// sheets all use one) the run keeps them in memory: same report, same workbooks.
 #[test]
@@ -904,18 +919,13 @@ fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     copy_fixtures(&input, &["60-IMACUM-4T2020.xlsx", "064-IMIP-1T2024.xlsx"]);
-    let bin = env!("CARGO_BIN_EXE_poalint");
     let run = |out: &Path, tmpdir: Option<&Path>| {
-        let mut c = std::process::Command::new(bin);
-        c.arg("lint")
-            .arg(&input)
-            .arg("--fix-dir")
-            .arg(out)
-            .args(["--format", "json", "--policy", "default"]);
-        if let Some(t) = tmpdir {
-            c.env("TMPDIR", t);
-        }
-        c.output().unwrap()
+        cli_fix(
+            &input,
+            out,
+            tmpdir,
+            &["--format", "json", "--policy", "default"],
+        )
     };
     let normal = run(&tmp.path().join("out-a"), None);
     let missing = tmp.path().join("no-existe");
@@ -975,19 +985,8 @@ fn cli_books_are_the_same_bytes_wherever_their_sheets_buffer_rows() {
     );
     let buffers = tmp.path().join("buffers");
     std::fs::create_dir(&buffers).unwrap();
-    let bin = env!("CARGO_BIN_EXE_poalint");
     let run = |out: &Path, tmpdir: Option<&Path>| {
-        let mut c = std::process::Command::new(bin);
-        c.arg("lint")
-            .arg(&input)
-            .arg("--fix-dir")
-            .arg(out)
-            .args(["-q", "--policy", "default"]);
-        match tmpdir {
-            Some(t) => c.env("TMPDIR", t),
-            None => c.env_remove("TMPDIR"),
-        };
-        let o = c.output().unwrap();
+        let o = cli_fix(&input, out, tmpdir, &["-q", "--policy", "default"]);
         assert_eq!(
             o.status.code(),
             Some(1),
