@@ -132,26 +132,35 @@ fn walk(
             return;
         }
     };
-    let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    children.sort();
-    for path in children {
+    // The entry's own type comes with the directory listing (no system call on most file
+    // systems); only links (and file systems that do not give it) need a `stat`, which follows
+    // them. A `stat` per entry was ~4 ms of the start of a 1,000-file run.
+    let mut children: Vec<(PathBuf, Option<std::fs::FileType>)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| (e.path(), e.file_type().ok().filter(|t| !t.is_symlink())))
+        .collect();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, listed) in children {
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let meta = match std::fs::metadata(&path) {
-            Ok(m) => m,
-            Err(e) => {
-                if has_workbook_extension(&path) {
-                    problems.push(WalkProblem {
-                        path: path.display().to_string(),
-                        message: super::io_cause(&e),
-                    });
+        let is_dir = match listed {
+            Some(t) => t.is_dir(),
+            None => match std::fs::metadata(&path) {
+                Ok(m) => m.is_dir(),
+                Err(e) => {
+                    if has_workbook_extension(&path) {
+                        problems.push(WalkProblem {
+                            path: path.display().to_string(),
+                            message: super::io_cause(&e),
+                        });
+                    }
+                    continue;
                 }
-                continue;
-            }
+            },
         };
-        if meta.is_dir() {
+        if is_dir {
             if name.starts_with('.') {
                 continue;
             }
