@@ -973,10 +973,11 @@ fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     }
 }
 
-/// The sheets of a fix-up workbook buffer their rows in `/dev/shm` when `TMPDIR` is not set
-/// (Linux), in `TMPDIR` otherwise: the workbooks are the same bytes either way.
+/// The sheets of `resumen.xlsx` buffer their rows in the temporary folder (`TMPDIR`); the fix-up
+/// workbooks are built in memory: the outputs are the same bytes whether `TMPDIR` is set or
+/// not, and nothing is left in it.
 #[test]
-fn cli_books_are_the_same_bytes_wherever_their_sheets_buffer_rows() {
+fn cli_outputs_are_the_same_bytes_whatever_the_temporary_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     copy_fixtures(
@@ -1185,4 +1186,121 @@ fn rows_are_written_in_order_legend_and_flagged_empty_cells_included() {
     let ue = sheet(&copla, "UE 201");
     assert!(ue.rows().count() > 29);
     assert!(!text(&ue, "N39").is_empty());
+}
+
+/// Every part of every fix-up workbook (written by poalint's own writer, src/fix/xlsx) is
+/// well-formed XML that Excel's rules accept: each part declared, rows in increasing order and
+/// each row once, cells in column order within their row, every cell of a merged range present
+/// (so its borders and fill cover it), one VML shape per note, every relationship's target in
+/// the package.
+#[test]
+fn every_part_of_a_fix_up_workbook_is_well_formed_and_in_sheet_order() {
+    use quick_xml::events::Event;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    let out = tmp.path().join("out");
+    copy_fixtures(&input, &ALL_FIXTURES);
+    lint_and_fix(&input, &out, false).1.unwrap();
+    let books: Vec<PathBuf> = files_in(&out)
+        .keys()
+        .filter(|n| n.ends_with("-correcciones.xlsx"))
+        .map(|n| out.join(n))
+        .collect();
+    assert_eq!(books.len(), 7);
+    let attr = |e: &quick_xml::events::BytesStart, name: &str| -> Option<String> {
+        e.try_get_attribute(name)
+            .unwrap()
+            .map(|a| a.value.to_string())
+    };
+    let (mut merges_checked, mut notes_checked) = (0, 0);
+    for book in &books {
+        let parts = zip_names(book);
+        let types = zip_entry(book, "[Content_Types].xml").unwrap();
+        for part in &parts {
+            let xml = zip_entry(book, part).unwrap();
+            let mut reader = quick_xml::Reader::from_str(&xml);
+            reader.config_mut().check_end_names = true;
+            let mut rows: Vec<u32> = Vec::new();
+            let mut cells: BTreeSet<(u32, u32)> = BTreeSet::new();
+            let mut last_in_row: Option<u32> = None;
+            let mut merges: Vec<String> = Vec::new();
+            let mut comments = 0;
+            loop {
+                match reader.read_event() {
+                    Err(e) => panic!("{} › {part}: not well-formed: {e}", book.display()),
+                    Ok(Event::Eof) => break,
+                    Ok(Event::Start(e) | Event::Empty(e)) => match e.name().as_ref() {
+                        "row" => {
+                            let r: u32 = attr(&e, "r").unwrap().parse().unwrap();
+                            assert!(
+                                rows.last().is_none_or(|&p| p < r),
+                                "{} › {part}: row {r} after row {:?}",
+                                book.display(),
+                                rows.last()
+                            );
+                            rows.push(r);
+                            last_in_row = None;
+                        }
+                        "c" => {
+                            let (r, c) = a1(&attr(&e, "r").unwrap());
+                            assert_eq!(r + 1, *rows.last().unwrap(), "{part}: cell in row");
+                            assert!(
+                                last_in_row.is_none_or(|p| p < c),
+                                "{} › {part}: cells out of order in row {}",
+                                book.display(),
+                                r + 1
+                            );
+                            last_in_row = Some(c);
+                            cells.insert((r, c));
+                        }
+                        "mergeCell" => merges.push(attr(&e, "ref").unwrap()),
+                        "comment" => comments += 1,
+                        "Relationship" => {
+                            let target = attr(&e, "Target").unwrap();
+                            let base = Path::new(part).parent().unwrap().parent().unwrap();
+                            let full = if part == "_rels/.rels" {
+                                PathBuf::from(&target)
+                            } else {
+                                base.join(&target)
+                            };
+                            let full = full.to_string_lossy().replace("xl/worksheets/../", "xl/");
+                            assert!(parts.contains(&full), "{part}: {target} ({full}) missing");
+                        }
+                        _ => {}
+                    },
+                    Ok(_) => {}
+                }
+            }
+            for m in &merges {
+                let (from, to) = m.split_once(':').unwrap();
+                let ((r1, c1), (r2, c2)) = (a1(from), a1(to));
+                for r in r1..=r2 {
+                    for c in c1..=c2 {
+                        assert!(cells.contains(&(r, c)), "{part}: merge {m} lacks a cell");
+                    }
+                }
+                merges_checked += 1;
+            }
+            if part.starts_with("xl/comments") {
+                let k = &part["xl/comments".len()..part.len() - 4];
+                let vml = zip_entry(book, &format!("xl/drawings/vmlDrawing{k}.vml")).unwrap();
+                let shapes = vml.matches("<v:shape ").count();
+                assert_eq!(comments, shapes, "{part}: notes vs VML shapes");
+                notes_checked += comments;
+            }
+            let declared = part == "[Content_Types].xml"
+                || part.ends_with(".rels")
+                || part.ends_with(".vml")
+                || types.contains(&format!("PartName=\"/{part}\""));
+            assert!(
+                declared,
+                "{} › {part}: not in [Content_Types].xml",
+                book.display()
+            );
+        }
+    }
+    assert!(
+        merges_checked > 20 && notes_checked > 50,
+        "{merges_checked} {notes_checked}"
+    );
 }

@@ -17,16 +17,16 @@
 //! `--force`, and that is checked for every possible output before any file is read
 //! ([`Writer::prepare`]). The output is byte-identical for the same input.
 //!
-//! Every sheet is written in rust_xlsxwriter's constant-memory mode: rows go out as XML as
-//! they are written, so each sheet writes its rows strictly in order, and saving a book needs
-//! no thread per sheet. The fix-up books' sheets buffer their rows in `/dev/shm` when they
-//! can (`sheet_buffers`). Without a usable temporary folder the sheets are kept in memory
-//! instead (same content; strings shared rather than inline, so other bytes).
+//! The fix-up books are written by [`xlsx`], a direct writer made for them (one per capture
+//! with findings: rust_xlsxwriter's general API cost three times what reading the capture
+//! does); `resumen.xlsx`, one per run and with a chart, by rust_xlsxwriter in its
+//! constant-memory mode.
 
 mod book;
 mod resumen;
 mod sheet;
 mod style;
+mod xlsx;
 
 pub use book::{COLUMNS as DIAGNOSTICOS_COLUMNS, DIAGNOSTICOS};
 pub use resumen::{NO_FINDINGS, ONLY_INFOS};
@@ -113,6 +113,9 @@ pub fn band_of(policy: &Effective) -> [f64; 2] {
         .map(|p| p.band)
         .unwrap_or([1.0, 1.0])
 }
+
+/// [`created`] as the fix-up books write it.
+const CREATED: &str = "2000-01-01T00:00:00Z";
 
 /// Creation date written in every output (fixed, so that the same input gives the same bytes).
 fn created() -> Result<ExcelDateTime, String> {
@@ -238,27 +241,6 @@ pub fn output_names(paths: &[&str]) -> Vec<String> {
     names
 }
 
-/// Where the sheets of a fix-up workbook buffer their rows while it is built: `/dev/shm` (a
-/// memory file system) on Linux when `TMPDIR` is not set and a buffer can be made there, else
-/// `None` (the system's temporary folder). rust_xlsxwriter's constant-memory sheets each
-/// write their rows to a temporary file and read them back when the book is saved: seven
-/// short-lived files per book, 7,000 for 1,000 captures. On a disk file system (ext4 here)
-/// creating and dropping that many inodes cost 0.2-0.6 s of system CPU per 1,000 books; the
-/// buffers of one book are a few hundred KB and are gone as soon as it is saved. resumen.xlsx,
-/// whose Metas sheet grows with the number of files, keeps the system's temporary folder.
-pub(crate) fn sheet_buffers() -> Option<&'static Path> {
-    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
-    DIR.get_or_init(|| {
-        let shm = Path::new("/dev/shm");
-        let usable = cfg!(target_os = "linux")
-            && std::env::var_os("TMPDIR").is_none()
-            && shm.is_dir()
-            && tempfile::tempfile_in(shm).is_ok();
-        usable.then(|| shm.to_path_buf())
-    })
-    .as_deref()
-}
-
 fn tmp_name(name: &str) -> String {
     format!(".~poalint-{name}.tmp")
 }
@@ -293,7 +275,6 @@ fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), String> 
 /// [`Writer::finish`] writes the rest of `resumen.xlsx` from the run.
 pub struct Writer {
     dir: PathBuf,
-    created: ExcelDateTime,
     /// Input path as shown → output file name.
     names: HashMap<String, String>,
     /// `resumen.xlsx` as the files come in (taken by [`Writer::finish`]).
@@ -364,7 +345,6 @@ impl Writer {
         let summary = resumen::Summary::new(opts.band, &created);
         Ok(Writer {
             dir: dir.to_path_buf(),
-            created,
             names: paths.iter().cloned().zip(out_names).collect(),
             summary: Mutex::new(Some(summary)),
         })
@@ -406,12 +386,7 @@ impl Writer {
                 "{path} no estaba entre los archivos de la revisión"
             ));
         };
-        // Sheet buffers in memory (tmpfs) when possible; if that fails (a full /dev/shm), the
-        // book is built again with the system's temporary folder.
-        let bytes = sheet_buffers()
-            .and_then(|dir| book::build(wb, &refs, &self.created, Some(dir)).ok())
-            .map_or_else(|| book::build(wb, &refs, &self.created, None), Ok)
-            .map_err(|e| format!("no se pudo generar {name}: {e}"))?;
+        let bytes = book::build(wb, &refs);
         write_atomically(&self.dir, name, &bytes)?;
         Ok(Some(name.clone()))
     }

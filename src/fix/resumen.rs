@@ -278,17 +278,17 @@ impl Fmts {
         // List tables stay one line per row (easier to filter and scan); long texts show in
         // full in the formula bar.
         let counted = [Severity::Error, Severity::Warning, Severity::Info]
-            .map(|s| style::list_filled(style::fill(s)).set_num_format("0"));
+            .map(|s| style::list_filled(style::fill(s)).num_format("0").format());
         Fmts {
-            header: style::table_header(),
-            cell: style::list_cell(),
-            wrap: style::list_cell(),
-            num: style::list_cell().set_num_format("0"),
-            pct: style::list_cell().set_num_format("0.00%"),
-            dec: style::list_cell().set_num_format("#,##0.##"),
+            header: style::table_header().format(),
+            cell: style::list_cell().format(),
+            wrap: style::list_cell().format(),
+            num: style::list_cell().num_format("0").format(),
+            pct: style::list_cell().num_format("0.00%").format(),
+            dec: style::list_cell().num_format("#,##0.##").format(),
             counted,
             estado: [style::OK_FILL, style::ERROR_FILL, style::WARNING_FILL]
-                .map(style::list_filled),
+                .map(|c| style::list_filled(c).format()),
         }
     }
 

@@ -2,9 +2,10 @@
 //! with the computable corrections applied and every flagged cell filled and annotated.
 
 use super::style::{self, Mark, Role};
+use super::xlsx::{Sheet, Styles};
 use crate::check::{Diagnostic, FixValue, Kind, Severity};
 use crate::model::{CaptureSheet, CellRef, CellValue, CodeName, Date, Located, Meta, Num};
-use rust_xlsxwriter::{ExcelDateTime, Format, Note, Worksheet, XlsxError};
+use rust_xlsxwriter::ExcelDateTime;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
@@ -708,110 +709,68 @@ fn note_size(text: &str) -> (u32, u32) {
     (width, (lines as u32 * 15 + 16).clamp(60, 600))
 }
 
-fn excel_date(d: Date) -> Option<ExcelDateTime> {
+/// Excel's serial number of a date (1900 date system), if Excel can show it.
+fn excel_date(d: Date) -> Option<f64> {
     let y = u16::try_from(d.year).ok()?;
-    ExcelDateTime::from_ymd(y, u8::try_from(d.month).ok()?, u8::try_from(d.day).ok()?).ok()
+    ExcelDateTime::from_ymd(y, u8::try_from(d.month).ok()?, u8::try_from(d.day).ok()?)
+        .ok()
+        .map(|dt| dt.to_excel())
 }
 
 impl Rebuilt {
     /// Writes the sheet.
-    pub fn write(&self, ws: &mut Worksheet) -> Result<(), XlsxError> {
+    pub fn write<'s>(&'s self, ws: &mut Sheet, styles: &mut Styles) {
         for (c, w) in &self.widths {
-            if let Ok(col) = u16::try_from(*c) {
-                ws.set_column_width(col, *w)?;
-            }
+            ws.set_width(*c, *w);
         }
         for (r, h) in &self.heights {
-            ws.set_row_height(*r, *h)?;
+            ws.set_height(*r, *h);
         }
-        // A sheet uses a handful of distinct formats: each is built once (a `Format` is a
-        // large value with strings inside) and found again by a linear scan.
-        let mut formats: Vec<(Role, Option<&str>, Mark, Format)> = Vec::new();
-        // Rows must go out in order (constant-memory sheets): the cells, and the blank cells
-        // that carry only a flag, merged by position.
-        let blank = Cell {
-            val: Val::Blank,
-            role: Role::Body,
-            num_format: None,
-            merge_to: None,
-        };
-        let flagged_blanks = self
-            .flags
-            .keys()
-            .filter(|k| !self.cells.contains_key(k) && !self.merged.contains(k))
-            .map(|k| (k, &blank));
-        let mut in_order: Vec<(&(u32, u32), &Cell)> =
-            self.cells.iter().chain(flagged_blanks).collect();
-        in_order.sort_by_key(|(k, _)| **k);
-        for ((r, c), cell) in in_order {
-            let mark = self
-                .flags
-                .get(&(*r, *c))
-                .map(Flag::mark)
-                .unwrap_or_default();
-            let key = (cell.role, cell.num_format.as_deref(), mark);
-            let at = match formats
+        // A sheet uses a handful of distinct styles: each is looked up once.
+        let mut ids: Vec<(Role, Option<&'s str>, Mark, u32)> = Vec::new();
+        let mut style_of = |role: Role, nf: Option<&'s str>, mark: Mark| -> u32 {
+            match ids
                 .iter()
-                .position(|(role, nf, m, _)| (*role, *nf, *m) == key)
+                .find(|(r, n, m, _)| (*r, *n, *m) == (role, nf, mark))
             {
-                Some(i) => i,
+                Some(&(_, _, _, id)) => id,
                 None => {
-                    formats.push((key.0, key.1, key.2, style::cell_format(key.0, key.1, key.2)));
-                    formats.len() - 1
+                    let id = styles.id(&style::cell_style(role, nf, mark));
+                    ids.push((role, nf, mark, id));
+                    id
                 }
-            };
-            let fmt = &formats[at].3;
-            let col = *c as u16;
-            if let Some((r2, c2)) = cell.merge_to {
-                let text = match &cell.val {
-                    Val::Text(t) => t.as_str(),
-                    _ => "",
-                };
-                ws.merge_range(*r, col, r2, c2 as u16, text, fmt)?;
-                continue;
+            }
+        };
+        let mark_at = |k: &(u32, u32)| self.flags.get(k).map(Flag::mark).unwrap_or_default();
+        for (&(r, c), cell) in &self.cells {
+            let s = style_of(cell.role, cell.num_format.as_deref(), mark_at(&(r, c)));
+            if let Some(to) = cell.merge_to {
+                ws.merge((r, c), to, s);
             }
             match &cell.val {
-                Val::Text(t) => {
-                    ws.write_string_with_format(*r, col, t, fmt)?;
-                }
-                Val::Number(n) if n.is_finite() => {
-                    ws.write_number_with_format(*r, col, *n, fmt)?;
-                }
-                Val::Number(n) => {
-                    ws.write_string_with_format(*r, col, n.to_string(), fmt)?;
-                }
+                Val::Text(t) => ws.string(r, c, t, s),
+                Val::Number(n) => ws.number(r, c, *n, s),
                 Val::Date(d) => match excel_date(*d) {
-                    Some(dt) => {
-                        ws.write_datetime_with_format(*r, col, &dt, fmt)?;
-                    }
-                    None => {
-                        ws.write_string_with_format(*r, col, d.to_string(), fmt)?;
-                    }
+                    Some(serial) => ws.number(r, c, serial, s),
+                    None => ws.string(r, c, &d.to_string(), s),
                 },
-                Val::Bool(b) => {
-                    ws.write_boolean_with_format(*r, col, *b, fmt)?;
-                }
-                Val::Blank => {
-                    ws.write_blank(*r, col, fmt)?;
-                }
+                Val::Bool(b) => ws.boolean(r, c, *b, s),
+                Val::Blank => ws.blank(r, c, s),
             }
         }
-        for ((r, c), flag) in &self.flags {
-            let col = *c as u16;
+        // Flagged cells that hold nothing.
+        for (k, flag) in &self.flags {
+            if !self.cells.contains_key(k) && !self.merged.contains(k) {
+                ws.blank(k.0, k.1, style_of(Role::Body, None, flag.mark()));
+            }
+        }
+        for (&(r, c), flag) in &self.flags {
             let mut text = flag.note_text();
             if text.chars().count() > MAX_NOTE_CHARS {
                 text = text.chars().take(MAX_NOTE_CHARS).collect::<String>() + "…";
             }
             let (w, h) = note_size(&text);
-            let note = Note::new(text)
-                .set_author("poalint")
-                .add_author_prefix(false)
-                .set_width(w)
-                .set_height(h);
-            ws.insert_note(*r, col, &note)?;
+            ws.note(r, c, text, w, h);
         }
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-        Ok(())
     }
 }

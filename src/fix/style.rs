@@ -1,7 +1,7 @@
 //! Colours and cell formats shared by the fix-up workbooks and the summary.
 
 use crate::check::Severity;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, FormatPattern};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, FormatPattern, FormatUnderline};
 
 /// Fill of a cell flagged with an error.
 pub const ERROR_FILL: u32 = 0xF4C7C3;
@@ -56,103 +56,219 @@ pub struct Mark {
     pub fixed: bool,
 }
 
-fn base() -> Format {
-    Format::new().set_font_name(FONT).set_font_size(9)
+/// Border of a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Border {
+    #[default]
+    None,
+    /// Thin, automatic colour, all four sides.
+    Thin,
+    /// Medium dashed in [`MANUAL_BORDER`], all four sides: a cell only a person can fix.
+    Manual,
 }
 
-/// The format of a cell of a rebuilt sheet: its role, its number format and its mark.
-pub fn cell_format(role: Role, num_format: Option<&str>, mark: Mark) -> Format {
-    let mut f = base();
-    f = match role {
-        Role::Title => f.set_bold().set_font_size(11).set_align(FormatAlign::Left),
-        Role::FormCode => f.set_bold().set_align(FormatAlign::Right),
-        Role::Label => f.set_bold(),
-        Role::Value => f.set_align(FormatAlign::Left),
-        Role::TableHeader => f
-            .set_bold()
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::VerticalCenter)
-            .set_text_wrap()
-            .set_border(FormatBorder::Thin)
-            .set_background_color(HEADER_FILL),
-        Role::Body => f.set_align(FormatAlign::Top).set_border(FormatBorder::Thin),
-        Role::BodyWrap => f
-            .set_align(FormatAlign::Top)
-            .set_text_wrap()
-            .set_border(FormatBorder::Thin),
-        Role::BodyNum => f
-            .set_align(FormatAlign::Center)
-            .set_align(FormatAlign::Top)
-            .set_border(FormatBorder::Thin),
-        Role::SignAction => f.set_bold().set_align(FormatAlign::Center),
-        Role::SignName => f.set_bold().set_align(FormatAlign::Center),
-        Role::SignPosition => f.set_align(FormatAlign::Center),
-    };
-    if let Some(nf) = num_format {
-        f = f.set_num_format(nf);
-    }
-    if let Some(s) = mark.severity {
-        f = f
-            .set_pattern(FormatPattern::Solid)
-            .set_background_color(fill(s));
-        if !mark.manual {
-            f = f.set_border(FormatBorder::Thin);
+/// Horizontal alignment (`General`: Excel's default, numbers right and texts left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum HAlign {
+    #[default]
+    General,
+    Left,
+    Center,
+    Right,
+}
+
+/// Vertical alignment (`Bottom`: Excel's default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum VAlign {
+    #[default]
+    Bottom,
+    Top,
+    Center,
+}
+
+/// How a cell looks: the one description of every format poalint writes. The fix-up
+/// workbooks turn it into `styles.xml` themselves ([`super::xlsx`]); the summary, written
+/// with rust_xlsxwriter, through [`Style::format`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Style {
+    pub bold: bool,
+    /// Font size in points.
+    pub size: u8,
+    /// Font colour (`None`: automatic).
+    pub color: Option<u32>,
+    pub underline: bool,
+    /// Solid fill.
+    pub fill: Option<u32>,
+    pub border: Border,
+    pub h_align: HAlign,
+    pub v_align: VAlign,
+    pub wrap: bool,
+    /// Excel number format (`None`: General).
+    pub num_format: Option<String>,
+}
+
+impl Default for Style {
+    /// Arial 9, nothing else.
+    fn default() -> Style {
+        Style {
+            bold: false,
+            size: 9,
+            color: None,
+            underline: false,
+            fill: None,
+            border: Border::None,
+            h_align: HAlign::General,
+            v_align: VAlign::Bottom,
+            wrap: false,
+            num_format: None,
         }
     }
+}
+
+impl Style {
+    pub fn bold(self) -> Style {
+        Style { bold: true, ..self }
+    }
+    pub fn size(self, size: u8) -> Style {
+        Style { size, ..self }
+    }
+    pub fn align(self, h_align: HAlign) -> Style {
+        Style { h_align, ..self }
+    }
+    pub fn valign(self, v_align: VAlign) -> Style {
+        Style { v_align, ..self }
+    }
+    pub fn wrap(self) -> Style {
+        Style { wrap: true, ..self }
+    }
+    pub fn border(self, border: Border) -> Style {
+        Style { border, ..self }
+    }
+    pub fn fill(self, color: u32) -> Style {
+        Style {
+            fill: Some(color),
+            ..self
+        }
+    }
+    pub fn num_format(self, f: &str) -> Style {
+        Style {
+            num_format: Some(f.to_string()),
+            ..self
+        }
+    }
+
+    /// The same look as a rust_xlsxwriter [`Format`] (for the summary workbook).
+    pub fn format(&self) -> Format {
+        let mut f = Format::new().set_font_name(FONT).set_font_size(self.size);
+        if self.bold {
+            f = f.set_bold();
+        }
+        if let Some(c) = self.color {
+            f = f.set_font_color(c);
+        }
+        if self.underline {
+            f = f.set_underline(FormatUnderline::Single);
+        }
+        if let Some(c) = self.fill {
+            f = f.set_pattern(FormatPattern::Solid).set_background_color(c);
+        }
+        f = match self.border {
+            Border::None => f,
+            Border::Thin => f.set_border(FormatBorder::Thin),
+            Border::Manual => f
+                .set_border(FormatBorder::MediumDashed)
+                .set_border_color(MANUAL_BORDER),
+        };
+        f = match self.h_align {
+            HAlign::General => f,
+            HAlign::Left => f.set_align(FormatAlign::Left),
+            HAlign::Center => f.set_align(FormatAlign::Center),
+            HAlign::Right => f.set_align(FormatAlign::Right),
+        };
+        f = match self.v_align {
+            VAlign::Bottom => f,
+            VAlign::Top => f.set_align(FormatAlign::Top),
+            VAlign::Center => f.set_align(FormatAlign::VerticalCenter),
+        };
+        if self.wrap {
+            f = f.set_text_wrap();
+        }
+        if let Some(nf) = &self.num_format {
+            f = f.set_num_format(nf);
+        }
+        f
+    }
+}
+
+/// The style of a cell of a rebuilt sheet: its role, its number format and its mark.
+pub fn cell_style(role: Role, num_format: Option<&str>, mark: Mark) -> Style {
+    let f = Style::default();
+    let mut f = match role {
+        Role::Title => f.bold().size(11).align(HAlign::Left),
+        Role::FormCode => f.bold().align(HAlign::Right),
+        Role::Label => f.bold(),
+        Role::Value => f.align(HAlign::Left),
+        Role::TableHeader => table_header(),
+        Role::Body => list_cell(),
+        Role::BodyWrap => list_wrap(),
+        Role::BodyNum => list_cell().align(HAlign::Center),
+        Role::SignAction | Role::SignName => f.bold().align(HAlign::Center),
+        Role::SignPosition => f.align(HAlign::Center),
+    };
+    f.num_format = num_format.map(str::to_string);
+    if let Some(s) = mark.severity {
+        f = f.fill(fill(s)).border(Border::Thin);
+    }
     if mark.manual {
-        f = f
-            .set_border(FormatBorder::MediumDashed)
-            .set_border_color(MANUAL_BORDER);
+        f = f.border(Border::Manual);
     }
     if mark.fixed {
-        f = f.set_bold();
+        f = f.bold();
     }
     f
 }
 
 /// Header row of the Diagnósticos and summary tables.
-pub fn table_header() -> Format {
-    base()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin)
-        .set_background_color(HEADER_FILL)
+pub fn table_header() -> Style {
+    Style::default()
+        .bold()
+        .wrap()
+        .align(HAlign::Center)
+        .valign(VAlign::Center)
+        .border(Border::Thin)
+        .fill(HEADER_FILL)
 }
 
 /// A plain cell of a list table.
-pub fn list_cell() -> Format {
-    base()
-        .set_align(FormatAlign::Top)
-        .set_border(FormatBorder::Thin)
+pub fn list_cell() -> Style {
+    Style::default().valign(VAlign::Top).border(Border::Thin)
 }
 
 /// A long text cell of a list table.
-pub fn list_wrap() -> Format {
-    list_cell().set_text_wrap()
+pub fn list_wrap() -> Style {
+    list_cell().wrap()
 }
 
 /// A hyperlink cell of a list table.
-pub fn list_link() -> Format {
-    list_cell()
-        .set_font_color(0x0563C1)
-        .set_underline(rust_xlsxwriter::FormatUnderline::Single)
+pub fn list_link() -> Style {
+    Style {
+        color: Some(0x0563C1),
+        underline: true,
+        ..list_cell()
+    }
 }
 
 /// A list cell filled with a colour.
-pub fn list_filled(color: u32) -> Format {
-    list_cell()
-        .set_pattern(FormatPattern::Solid)
-        .set_background_color(color)
+pub fn list_filled(color: u32) -> Style {
+    list_cell().fill(color)
 }
 
-pub fn bold() -> Format {
-    base().set_bold()
+pub fn bold() -> Style {
+    Style::default().bold()
 }
 
-pub fn plain() -> Format {
-    base()
+pub fn plain() -> Style {
+    Style::default()
 }
 
 /// `0%`, `0.0%`, `0.00%`… for a percentage shown with `decimals` decimals.

@@ -1,0 +1,115 @@
+//! Escaping and number formatting for the parts' XML.
+
+use std::fmt::Write;
+
+/// Appends `n` in decimal.
+pub fn push_num(x: &mut String, n: impl std::fmt::Display) {
+    let _ = write!(x, "{n}");
+}
+
+/// Appends `s` escaped as element text, the way Excel does: `&`, `<`, `>`, and the control
+/// characters XML cannot hold (all but tab and newline) as `_xHHHH_`; a literal `_xHHHH_` in
+/// the text gets its underscore escaped (`_x005F_xHHHH_`) so it reads back as written.
+pub fn text(x: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(|c: char| {
+        matches!(c, '&' | '<' | '>' | '_' | '\u{FFFE}' | '\u{FFFF}')
+            || (c < ' ' && c != '\t' && c != '\n')
+    }) {
+        x.push_str(&rest[..i]);
+        let c = rest[i..].chars().next().unwrap_or(' ');
+        match c {
+            '&' => x.push_str("&amp;"),
+            '<' => x.push_str("&lt;"),
+            '>' => x.push_str("&gt;"),
+            '_' if is_escape(&rest[i..]) => x.push_str("_x005F_"),
+            '_' => x.push('_'),
+            c => {
+                let _ = write!(x, "_x{:04X}_", c as u32);
+            }
+        }
+        rest = &rest[i + c.len_utf8()..];
+    }
+    x.push_str(rest);
+}
+
+/// Whether `s` starts with `_xHHHH_`.
+fn is_escape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 7 && b[1] == b'x' && b[6] == b'_' && b[2..6].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Appends `s` escaped as an attribute value.
+pub fn attr(x: &mut String, s: &str) {
+    let mut rest = s;
+    while let Some(i) = rest.find(['&', '"', '<', '>', '\n']) {
+        x.push_str(&rest[..i]);
+        x.push_str(match rest.as_bytes()[i] {
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&#xA;",
+        });
+        rest = &rest[i + 1..];
+    }
+    x.push_str(rest);
+}
+
+/// Appends the A1 name of a cell (`row`, `col` from 0).
+pub fn cell_ref(x: &mut String, row: u32, col: u32) {
+    col_name(x, col);
+    push_num(x, row + 1);
+}
+
+/// Appends the letters of a column (from 0).
+pub fn col_name(x: &mut String, col: u32) {
+    let mut letters = [0u8; 3];
+    let mut n = col + 1;
+    let mut i = letters.len();
+    while n > 0 {
+        i -= 1;
+        letters[i] = b'A' + ((n - 1) % 26) as u8;
+        n = (n - 1) / 26;
+    }
+    x.push_str(std::str::from_utf8(&letters[i..]).unwrap_or("A"));
+}
+
+/// `'Sheet name'` for a formula or a defined name.
+pub fn quoted_sheet(x: &mut String, name: &str) {
+    x.push('\'');
+    x.push_str(&name.replace('\'', "''"));
+    x.push('\'');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_excel() {
+        let mut x = String::new();
+        text(&mut x, "a & b <c> \"d\"\n\t\u{1}_x0041_ _xZZ_");
+        assert_eq!(x, "a &amp; b &lt;c&gt; \"d\"\n\t_x0001__x005F_x0041_ _xZZ_");
+        let mut x = String::new();
+        attr(&mut x, "a&\"<>\nb");
+        assert_eq!(x, "a&amp;&quot;&lt;&gt;&#xA;b");
+    }
+
+    #[test]
+    fn cell_names() {
+        let mut x = String::new();
+        for (r, c) in [
+            (0, 0),
+            (9, 25),
+            (0, 26),
+            (99, 701),
+            (0, 702),
+            (1_048_575, 16_383),
+        ] {
+            cell_ref(&mut x, r, c);
+            x.push(' ');
+        }
+        assert_eq!(x, "A1 Z10 AA1 ZZ100 AAA1 XFD1048576 ");
+    }
+}
