@@ -269,7 +269,8 @@ struct Fmts {
     dec: Format,
     /// Finding counts above zero, by severity (error, warning, info).
     counted: [Format; 3],
-    /// The status of a meta: en meta, por debajo, por encima.
+    /// The status of a meta: en meta, por debajo, por encima. This and `pct`/`dec` are the
+    /// only formats of `Metas`'s rows, which have no borders.
     estado: [Format; 3],
 }
 
@@ -284,11 +285,11 @@ impl Fmts {
             cell: style::list_cell().format(),
             wrap: style::list_cell().format(),
             num: style::list_cell().num_format("0").format(),
-            pct: style::list_cell().num_format("0.00%").format(),
-            dec: style::list_cell().num_format("#,##0.##").format(),
+            pct: style::plain().num_format("0.00%").format(),
+            dec: style::plain().num_format("#,##0.##").format(),
             counted,
             estado: [style::OK_FILL, style::ERROR_FILL, style::WARNING_FILL]
-                .map(|c| style::list_filled(c).format()),
+                .map(|c| style::plain().fill(c).format()),
         }
     }
 
@@ -307,15 +308,15 @@ impl Fmts {
     }
 
     /// The fill of a meta's status, or the plain cell.
-    fn estado(&self, e: &str) -> &Format {
+    fn estado(&self, e: &str) -> Option<&Format> {
         if e == "en meta" {
-            &self.estado[0]
+            Some(&self.estado[0])
         } else if e.starts_with("por debajo") {
-            &self.estado[1]
+            Some(&self.estado[1])
         } else if e.starts_with("por encima") {
-            &self.estado[2]
+            Some(&self.estado[2])
         } else {
-            &self.cell
+            None
         }
     }
 }
@@ -483,42 +484,40 @@ fn metas_rows(
     f: &Fmts,
     r: &mut u32,
 ) -> Result<(), XlsxError> {
+    // Tens of thousands of rows for a state: only the cells that need a format get one
+    // (rust_xlsxwriter hashes the whole format for each cell written with one).
     for m in metas {
-        ws.write_string_with_format(*r, 0, name, &f.cell)?;
-        ws.write_string_with_format(*r, 1, &m.sheet, &f.cell)?;
-        ws.write_number_with_format(*r, 2, (m.row + 1) as f64, &f.num)?;
-        ws.write_string_with_format(*r, 3, m.clave.as_deref().unwrap_or("—"), &f.cell)?;
-        ws.write_string_with_format(*r, 4, &m.descripcion, &f.wrap)?;
-        ws.write_string_with_format(*r, 5, &m.tipo, &f.cell)?;
+        ws.write_string(*r, 0, name)?;
+        ws.write_string(*r, 1, &m.sheet)?;
+        ws.write_number(*r, 2, (m.row + 1) as f64)?;
+        ws.write_string(*r, 3, m.clave.as_deref().unwrap_or("—"))?;
+        ws.write_string(*r, 4, &m.descripcion)?;
+        ws.write_string(*r, 5, &m.tipo)?;
         let estado_s = match &m.corte {
             None => {
-                ws.write_string_with_format(*r, 6, "—", &f.cell)?;
-                "sin fecha de corte".to_string()
+                ws.write_string(*r, 6, "—")?;
+                "sin fecha de corte"
             }
             Some(q) => {
-                ws.write_string_with_format(*r, 6, q, &f.cell)?;
-                estado(m.compliance.map(|x| x.0), band).to_string()
+                ws.write_string(*r, 6, q)?;
+                estado(m.compliance.map(|x| x.0), band)
             }
         };
-        match m.compliance {
-            Some((ratio, ach, prog, is_pct)) => {
-                let fmt = if is_pct { &f.pct } else { &f.dec };
-                ws.write_number_with_format(*r, 7, prog, fmt)?;
-                ws.write_number_with_format(*r, 8, ach, fmt)?;
-                if ratio.is_finite() {
-                    ws.write_number_with_format(*r, 9, ratio, &f.pct)?;
-                } else {
-                    ws.write_string_with_format(*r, 9, "—", &f.cell)?;
-                }
-            }
-            None => {
-                for c in 7..=9 {
-                    ws.write_blank(*r, c, &f.cell)?;
-                }
+        if let Some((ratio, ach, prog, is_pct)) = m.compliance {
+            let fmt = if is_pct { &f.pct } else { &f.dec };
+            ws.write_number_with_format(*r, 7, prog, fmt)?;
+            ws.write_number_with_format(*r, 8, ach, fmt)?;
+            if ratio.is_finite() {
+                ws.write_number_with_format(*r, 9, ratio, &f.pct)?;
+            } else {
+                ws.write_string(*r, 9, "—")?;
             }
         }
-        ws.write_string_with_format(*r, 10, &estado_s, f.estado(&estado_s))?;
-        ws.write_string_with_format(*r, 11, &m.observaciones, &f.wrap)?;
+        match f.estado(estado_s) {
+            Some(fmt) => ws.write_string_with_format(*r, 10, estado_s, fmt)?,
+            None => ws.write_string(*r, 10, estado_s)?,
+        };
+        ws.write_string(*r, 11, &m.observaciones)?;
         *r += 1;
     }
     Ok(())

@@ -81,7 +81,7 @@ impl Sheet {
         cell_ref(&mut self.fragments, row, col);
         if style > 0 {
             self.fragments.push_str("\" s=\"");
-            push_num(&mut self.fragments, style);
+            xml::push_u32(&mut self.fragments, style);
         }
         self.fragments.push('"');
     }
@@ -116,7 +116,7 @@ impl Sheet {
         }
         self.begin(row, col, style);
         self.fragments.push_str("><v>");
-        push_num(&mut self.fragments, n);
+        xml::push_f64(&mut self.fragments, n);
         self.fragments.push_str("</v></c>");
         self.end();
     }
@@ -224,7 +224,7 @@ impl Sheet {
 
     fn row_open(x: &mut String, row: u32, height: Option<u32>) {
         x.push_str("<row r=\"");
-        push_num(x, row + 1);
+        xml::push_u32(x, row + 1);
         x.push('"');
         if let Some(px) = height {
             x.push_str(" ht=\"");

@@ -7,6 +7,21 @@ pub fn push_num(x: &mut String, n: impl std::fmt::Display) {
     let _ = write!(x, "{n}");
 }
 
+/// Appends `n` in decimal (the hot path: every cell's reference).
+pub fn push_u32(x: &mut String, n: u32) {
+    x.push_str(itoa::Buffer::new().format(n));
+}
+
+/// Appends a finite number as Rust (and Excel) read it back exactly; whole numbers, most of a
+/// capture's, without going through float formatting.
+pub fn push_f64(x: &mut String, n: f64) {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        x.push_str(itoa::Buffer::new().format(n as i64));
+    } else {
+        push_num(x, n);
+    }
+}
+
 /// Appends `s` escaped as element text, the way Excel does: `&`, `<`, `>`, and the control
 /// characters XML cannot hold (all but tab and newline) as `_xHHHH_`; a literal `_xHHHH_` in
 /// the text gets its underscore escaped (`_x005F_xHHHH_`) so it reads back as written.
@@ -59,7 +74,7 @@ pub fn attr(x: &mut String, s: &str) {
 /// Appends the A1 name of a cell (`row`, `col` from 0).
 pub fn cell_ref(x: &mut String, row: u32, col: u32) {
     col_name(x, col);
-    push_num(x, row + 1);
+    push_u32(x, row + 1);
 }
 
 /// Appends the letters of a column (from 0).
@@ -94,6 +109,26 @@ mod tests {
         let mut x = String::new();
         attr(&mut x, "a&\"<>\nb");
         assert_eq!(x, "a&amp;&quot;&lt;&gt;&#xA;b");
+    }
+
+    #[test]
+    fn numbers_read_back_exactly() {
+        for n in [
+            0.0,
+            -0.0,
+            7.0,
+            -12.0,
+            0.95,
+            1.0 / 3.0,
+            123456789012345.0,
+            1e15,
+            1e21,
+            2.5e-7,
+        ] {
+            let mut x = String::new();
+            push_f64(&mut x, n);
+            assert_eq!(x.parse::<f64>().unwrap(), n, "{x}");
+        }
     }
 
     #[test]
