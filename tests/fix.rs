@@ -912,8 +912,8 @@ fn cli_fix(input: &Path, out: &Path, tmpdir: Option<&Path>, args: &[&str]) -> st
     c.output().unwrap()
 }
 
-/// Without a usable temporary folder (the findings' spill and the workbooks' constant-memory
-/// sheets all use one) the run keeps them in memory: same report, same workbooks.
+/// Without a usable temporary folder (the findings' spill and resumen.xlsx's constant-memory
+/// sheets use one) the run keeps them in memory: same report, same workbooks.
 #[test]
 fn cli_without_a_temporary_folder_gives_the_same_report_and_workbooks() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1128,10 +1128,9 @@ fn fix_dir_inside_the_linted_folder_is_refused() {
     assert!(!out.exists());
 }
 
-/// Every sheet of a fix-up workbook is written row by row (rust_xlsxwriter's constant-memory
-/// mode drops a write to a row already written): the legend beside `Diagnósticos` is whole
-/// even when the table is shorter than it, and an empty cell of the capture that carries a
-/// finding (a missing OBSERVACIONES) gets its marked cell and its note.
+/// The legend beside `Diagnósticos` is whole even when the table is shorter than it (it is
+/// written before the table's rows), and an empty cell of the capture that carries a finding
+/// (a missing OBSERVACIONES) gets its marked cell and its note.
 #[test]
 fn rows_are_written_in_order_legend_and_flagged_empty_cells_included() {
     let tmp = tempfile::tempdir().unwrap();

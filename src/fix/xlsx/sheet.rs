@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 /// Excel's default column width (8.43 characters) and row height (15 pt), in pixels.
 const DEFAULT_COL_PX: u32 = 64;
 const DEFAULT_ROW_PX: u32 = 20;
+/// Excel's last column and row (from 0).
+const MAX_COL: u32 = 16_383;
+const MAX_ROW: u32 = 1_048_575;
 
 /// A note (comment) on a cell, with the size of its box in pixels.
 struct Note {
@@ -435,37 +438,30 @@ impl Sheet {
     /// Where Excel puts a note's box: one column right of its cell and one row up (15 and 10
     /// pixels in), as rust_xlsxwriter and Excel itself place a new note.
     fn note_position(&self, n: &Note) -> NotePosition {
-        let mut col = (n.col + 1).min(16_383);
-        let mut row = n.row.saturating_sub(1);
-        let mut x1 = 15;
-        let mut y1 = if n.row == 0 { 2 } else { 10 };
+        let (col, row) = ((n.col + 1).min(MAX_COL), n.row.saturating_sub(1));
+        let (x1, y1) = (15, if n.row == 0 { 2 } else { 10 });
         let x_abs = (0..col).map(|c| self.col_px(c)).sum::<u32>() + x1;
         let y_abs = (0..row).map(|r| self.row_px(r)).sum::<u32>() + y1;
-        while x1 >= self.col_px(col) && col < 16_383 {
-            x1 -= self.col_px(col);
-            col += 1;
-        }
-        while y1 >= self.row_px(row) && row < 1_048_575 {
-            y1 -= self.row_px(row);
-            row += 1;
-        }
-        let (mut col2, mut row2) = (col, row);
-        let mut x2 = n.width + x1;
-        let mut y2 = n.height + y1;
-        while x2 >= self.col_px(col2) && col2 < 16_383 {
-            x2 -= self.col_px(col2);
-            col2 += 1;
-        }
-        while y2 >= self.row_px(row2) && row2 < 1_048_575 {
-            y2 -= self.row_px(row2);
-            row2 += 1;
-        }
+        let across = |from, offset| skip_cells(from, offset, MAX_COL, |c| self.col_px(c));
+        let down = |from, offset| skip_cells(from, offset, MAX_ROW, |r| self.row_px(r));
+        let ((col, x1), (row, y1)) = (across(col, x1), down(row, y1));
+        let ((col2, x2), (row2, y2)) = (across(col, x1 + n.width), down(row, y1 + n.height));
         NotePosition {
             x_abs,
             y_abs,
             anchor: [col, x1, row, y1, col2, x2, row2, y2],
         }
     }
+}
+
+/// The cell (column or row) `offset` pixels after the start of cell `from`, and the offset
+/// within it; `size` gives each cell's size in pixels.
+fn skip_cells(mut from: u32, mut offset: u32, last: u32, size: impl Fn(u32) -> u32) -> (u32, u32) {
+    while offset >= size(from) && from < last {
+        offset -= size(from);
+        from += 1;
+    }
+    (from, offset)
 }
 
 struct NotePosition {
