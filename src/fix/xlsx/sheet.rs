@@ -95,11 +95,13 @@ impl Sheet {
         }
     }
 
-    /// A text cell (inline string). An empty text is a blank cell with the style.
+    /// A text cell (inline string). An empty text is a blank cell with the style; a text
+    /// longer than a cell holds (32,767 UTF-16 units) is cut there.
     pub fn string(&mut self, row: u32, col: u32, text: &str, style: u32) {
         if text.is_empty() {
             return self.blank(row, col, style);
         }
+        let text = cut_to_cell(text);
         self.begin(row, col, style);
         let f = &mut self.fragments;
         if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
@@ -454,6 +456,24 @@ impl Sheet {
     }
 }
 
+/// Excel's limit for the text of a cell, in UTF-16 units.
+const MAX_CELL_TEXT: usize = 32_767;
+
+/// `text`, cut to what a cell holds.
+fn cut_to_cell(text: &str) -> &str {
+    if text.len() <= MAX_CELL_TEXT {
+        return text; // UTF-8 bytes ≥ UTF-16 units
+    }
+    let mut units = 0;
+    for (i, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_CELL_TEXT {
+            return &text[..i];
+        }
+    }
+    text
+}
+
 /// The cell (column or row) `offset` pixels after the start of cell `from`, and the offset
 /// within it; `size` gives each cell's size in pixels.
 fn skip_cells(mut from: u32, mut offset: u32, last: u32, size: impl Fn(u32) -> u32) -> (u32, u32) {
@@ -499,6 +519,15 @@ mod tests {
              <row r=\"10\" ht=\"15\" customHeight=\"1\"/>"
         );
         assert!(xml.contains(r#"<dimension ref="A2:C5"/>"#), "{xml}");
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_at_the_limit() {
+        let long = "é".repeat(40_000); // 2 bytes, 1 UTF-16 unit each
+        assert_eq!(cut_to_cell(&long).chars().count(), MAX_CELL_TEXT);
+        let emoji = "😀".repeat(20_000); // 2 UTF-16 units each
+        assert_eq!(cut_to_cell(&emoji).chars().count(), MAX_CELL_TEXT / 2);
+        assert_eq!(cut_to_cell("corto"), "corto");
     }
 
     #[test]
