@@ -259,18 +259,16 @@ fn problem_text(o: &FileOutcome) -> String {
 /// Every format the summary's sheets use, built once. In constant-memory mode a format gets
 /// its number in the workbook the first time any sheet writes it; the sheets are written in
 /// parallel, so all of them are registered up front, in this order, for the same bytes on
-/// every run.
+/// every run. The rows of the three tables have no borders and a format only where one
+/// shows something (a fill, a percentage): a state's summary has tens of thousands of rows, and
+/// rust_xlsxwriter hashes the whole format of every cell written with one.
 struct Fmts {
     header: Format,
-    cell: Format,
-    wrap: Format,
-    num: Format,
     pct: Format,
     dec: Format,
     /// Finding counts above zero, by severity (error, warning, info).
     counted: [Format; 3],
-    /// The status of a meta: en meta, por debajo, por encima. This and `pct`/`dec` are the
-    /// only formats of `Metas`'s rows, which have no borders.
+    /// The status of a meta: en meta, por debajo, por encima.
     estado: [Format; 3],
 }
 
@@ -279,12 +277,9 @@ impl Fmts {
         // List tables stay one line per row (easier to filter and scan); long texts show in
         // full in the formula bar.
         let counted = [Severity::Error, Severity::Warning, Severity::Info]
-            .map(|s| style::list_filled(style::fill(s)).num_format("0").format());
+            .map(|s| style::plain().fill(style::fill(s)).format());
         Fmts {
             header: style::table_header().format(),
-            cell: style::list_cell().format(),
-            wrap: style::list_cell().format(),
-            num: style::list_cell().num_format("0").format(),
             pct: style::plain().num_format("0.00%").format(),
             dec: style::plain().num_format("#,##0.##").format(),
             counted,
@@ -294,17 +289,10 @@ impl Fmts {
     }
 
     fn all(&self) -> impl Iterator<Item = &Format> {
-        [
-            &self.header,
-            &self.cell,
-            &self.wrap,
-            &self.num,
-            &self.pct,
-            &self.dec,
-        ]
-        .into_iter()
-        .chain(&self.counted)
-        .chain(&self.estado)
+        [&self.header, &self.pct, &self.dec]
+            .into_iter()
+            .chain(&self.counted)
+            .chain(&self.estado)
     }
 
     /// The fill of a meta's status, or the plain cell.
@@ -430,22 +418,24 @@ fn resumen_rows(
     let fixed_cols = RESUMEN_COLS.len();
     for (hoja, unidad, metas, ds) in rows {
         let c = counts(&ds);
-        ws.write_string_with_format(*r, 0, &name, &f.cell)?;
-        ws.write_string_with_format(*r, 1, &hoja, &f.cell)?;
-        ws.write_string_with_format(*r, 2, &unidad, &f.cell)?;
-        match metas {
-            Some(m) => ws.write_number_with_format(*r, 3, m as f64, &f.num)?,
-            None => ws.write_blank(*r, 3, &f.cell)?,
-        };
-        for (i, n) in c.iter().enumerate() {
-            let fmt = if *n > 0 { &f.counted[i] } else { &f.num };
-            ws.write_number_with_format(*r, 4 + i as u16, *n as f64, fmt)?;
+        ws.write_string(*r, 0, &name)?;
+        ws.write_string(*r, 1, &hoja)?;
+        ws.write_string(*r, 2, &unidad)?;
+        if let Some(m) = metas {
+            ws.write_number(*r, 3, m as f64)?;
         }
-        ws.write_number_with_format(*r, 7, ds.len() as f64, &f.num)?;
-        ws.write_string_with_format(*r, 8, &status, &f.wrap)?;
+        for (i, n) in c.iter().enumerate() {
+            if *n > 0 {
+                ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &f.counted[i])?;
+            } else {
+                ws.write_number(*r, 4 + i as u16, 0.0)?;
+            }
+        }
+        ws.write_number(*r, 7, ds.len() as f64)?;
+        ws.write_string(*r, 8, &status)?;
         for (j, rule) in rules.iter().enumerate() {
             let n = ds.iter().filter(|d| &d.rule == rule).count();
-            ws.write_number_with_format(*r, (fixed_cols + j) as u16, n as f64, &f.num)?;
+            ws.write_number(*r, (fixed_cols + j) as u16, n as f64)?;
         }
         *r += 1;
     }
@@ -453,23 +443,18 @@ fn resumen_rows(
 }
 
 /// `Por dependencia`: one row per workbook.
-fn dependencia_row(
-    ws: &mut Worksheet,
-    o: &FileOutcome,
-    f: &Fmts,
-    r: &mut u32,
-) -> Result<(), XlsxError> {
+fn dependencia_row(ws: &mut Worksheet, o: &FileOutcome, r: &mut u32) -> Result<(), XlsxError> {
     let c = counts(&o.diags);
     let ramo = o.digest.as_ref().map(|d| d.ramo.as_str()).unwrap_or("");
-    ws.write_string_with_format(*r, 0, file_name(&o.summary.file), &f.cell)?;
-    ws.write_string_with_format(*r, 1, ramo, &f.cell)?;
-    ws.write_number_with_format(*r, 2, o.summary.sheets as f64, &f.num)?;
-    ws.write_number_with_format(*r, 3, o.summary.metas as f64, &f.num)?;
+    ws.write_string(*r, 0, file_name(&o.summary.file))?;
+    ws.write_string(*r, 1, ramo)?;
+    ws.write_number(*r, 2, o.summary.sheets as f64)?;
+    ws.write_number(*r, 3, o.summary.metas as f64)?;
     for (i, n) in c.iter().enumerate() {
-        ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &f.num)?;
+        ws.write_number(*r, 4 + i as u16, *n as f64)?;
     }
-    ws.write_number_with_format(*r, 7, o.diags.len() as f64, &f.num)?;
-    ws.write_string_with_format(*r, 8, status_of(o), &f.wrap)?;
+    ws.write_number(*r, 7, o.diags.len() as f64)?;
+    ws.write_string(*r, 8, status_of(o))?;
     *r += 1;
     Ok(())
 }
@@ -484,8 +469,6 @@ fn metas_rows(
     f: &Fmts,
     r: &mut u32,
 ) -> Result<(), XlsxError> {
-    // Tens of thousands of rows for a state: only the cells that need a format get one
-    // (rust_xlsxwriter hashes the whole format for each cell written with one).
     for m in metas {
         ws.write_string(*r, 0, name)?;
         ws.write_string(*r, 1, &m.sheet)?;
@@ -601,7 +584,7 @@ fn dependencia_sheet(
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
         let o = outcome(run, i, &mut owned);
-        dependencia_row(&mut ws, &o, f, &mut r)?;
+        dependencia_row(&mut ws, &o, &mut r)?;
     }
     let last = r.saturating_sub(1).max(1);
     ws.autofilter(0, 0, last, DEPENDENCIA_COLS.len() as u16 - 1)?;
