@@ -2,12 +2,10 @@
 //! rebuilt with its corrections and marks.
 
 use super::sheet::{self, fix_is_percent};
-use super::style;
-use super::style::Style;
+use super::style::{self, Style};
 use super::xlsx::{Book, Properties, Sheet, Styles};
 use crate::check::{Diagnostic, FixValue, Severity};
 use crate::model::Workbook;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime};
 use std::collections::BTreeSet;
 
 /// Name of the first sheet of every fix-up workbook.
@@ -67,19 +65,6 @@ pub fn sheet_names(wb: &Workbook) -> Vec<String> {
     out
 }
 
-/// Author and comment of every workbook written.
-const AUTHOR: &str = "poalint";
-const COMMENT: &str = "Generado por poalint";
-
-/// The document properties of `resumen.xlsx` (written with rust_xlsxwriter).
-pub fn properties(title: &str, created: &ExcelDateTime) -> DocProperties {
-    DocProperties::new()
-        .set_title(title)
-        .set_author(AUTHOR)
-        .set_comment(COMMENT)
-        .set_creation_datetime(created)
-}
-
 /// Builds the fix-up workbook of `wb` in memory. `diags` are the file's diagnostics in report
 /// order.
 pub fn build(wb: &Workbook, diags: &[&Diagnostic]) -> Vec<u8> {
@@ -104,8 +89,8 @@ pub fn build(wb: &Workbook, diags: &[&Diagnostic]) -> Vec<u8> {
     }
     book.save(&Properties {
         title: &format!("Correcciones de {file_name}"),
-        author: AUTHOR,
-        comment: COMMENT,
+        author: super::AUTHOR,
+        comment: super::COMMENT,
         created: super::CREATED,
     })
 }

@@ -114,6 +114,19 @@ pub fn band_of(policy: &Effective) -> [f64; 2] {
         .unwrap_or([1.0, 1.0])
 }
 
+/// Author and comment of every workbook written.
+const AUTHOR: &str = "poalint";
+const COMMENT: &str = "Generado por poalint";
+
+/// The document properties of `resumen.xlsx` (written with rust_xlsxwriter).
+fn properties(title: &str, created: &ExcelDateTime) -> rust_xlsxwriter::DocProperties {
+    rust_xlsxwriter::DocProperties::new()
+        .set_title(title)
+        .set_author(AUTHOR)
+        .set_comment(COMMENT)
+        .set_creation_datetime(created)
+}
+
 /// [`created`] as the fix-up books write it.
 const CREATED: &str = "2000-01-01T00:00:00Z";
 

@@ -2,7 +2,6 @@
 //! unidad, the compliance of every meta at the cut-off, and a chart of findings per
 //! dependencia.
 
-use super::book::properties;
 use super::style;
 use crate::check::engine::{FileStatus, cutoffs};
 use crate::check::kinds::observaciones::compliance;
@@ -680,7 +679,7 @@ impl Summary {
     pub fn new(band: [f64; 2], created: &ExcelDateTime) -> Summary {
         let mut book = XlsxBook::new();
         book.set_zip_compression_level(super::ZIP_LEVEL);
-        book.set_properties(&properties(
+        book.set_properties(&super::properties(
             "Resumen de la revisión de capturas TMM-F004",
             created,
         ));
