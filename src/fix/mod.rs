@@ -17,9 +17,9 @@
 //! `--force`, and that is checked for every possible output before any file is read
 //! ([`Writer::prepare`]). The output is byte-identical for the same input.
 //!
-//! The fix-up books are written by `xlsx` (src/fix/xlsx), a direct writer made for them (one per capture
-//! with findings: rust_xlsxwriter's general API cost three times what reading the capture
-//! does); `resumen.xlsx`, one per run and with a chart, by rust_xlsxwriter in its
+//! The fix-up books are written by `xlsx` (src/fix/xlsx), a direct writer made for them (one
+//! per capture with findings: rust_xlsxwriter's general API cost three times what reading the
+//! capture does); `resumen.xlsx`, one per run and with a chart, by rust_xlsxwriter in its
 //! constant-memory mode.
 
 mod book;
