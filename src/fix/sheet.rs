@@ -5,8 +5,9 @@ use super::style::{self, Mark, Role};
 use super::xlsx::{Sheet, Styles};
 use crate::check::{Diagnostic, FixValue, Kind, Severity};
 use crate::model::{CaptureSheet, CellRef, CellValue, CodeName, Date, Located, Meta, Num};
+use foldhash::fast::FixedState;
 use rust_xlsxwriter::ExcelDateTime;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
 const MAX_ROW: u32 = 1_048_575;
@@ -88,17 +89,22 @@ impl Flag {
 }
 
 /// The rebuilt sheet, before it is written.
+/// Cell (row, col) → value. Hashed: building a sheet looks cells up thousands of times (is it
+/// free, is it merged), and ordered maps of tuple keys were most of the rebuild's time; the
+/// fixed seed keeps every run the same, and what is written goes out sorted.
+type ByCell<V> = HashMap<(u32, u32), V, FixedState>;
+
 #[derive(Debug, Default)]
 pub struct Rebuilt {
-    pub cells: BTreeMap<(u32, u32), Cell>,
+    pub cells: ByCell<Cell>,
     /// Cells covered by a merged range (top-left included).
-    merged: BTreeSet<(u32, u32)>,
-    pub flags: BTreeMap<(u32, u32), Flag>,
+    merged: HashSet<(u32, u32), FixedState>,
+    pub flags: ByCell<Flag>,
     widths: BTreeMap<u32, f64>,
     /// Rows that need more than one line for their wrapped texts.
     heights: BTreeMap<u32, f64>,
     /// Values replaced by a fix: cell → (before, after), as shown.
-    pub fixes: BTreeMap<(u32, u32), (String, String)>,
+    pub fixes: ByCell<(String, String)>,
 }
 
 fn from_raw(raw: &CellValue) -> Option<(Val, Option<String>)> {
@@ -742,7 +748,12 @@ impl Rebuilt {
             }
         };
         let mark_at = |k: &(u32, u32)| self.flags.get(k).map(Flag::mark).unwrap_or_default();
-        for (&(r, c), cell) in &self.cells {
+        // In sheet order, so that styles are numbered the same way on every run.
+        let mut cells: Vec<(&(u32, u32), &Cell)> = self.cells.iter().collect();
+        cells.sort_unstable_by_key(|(k, _)| **k);
+        let mut flags: Vec<(&(u32, u32), &Flag)> = self.flags.iter().collect();
+        flags.sort_unstable_by_key(|(k, _)| **k);
+        for (&(r, c), cell) in cells {
             let s = style_of(cell.role, cell.num_format.as_deref(), mark_at(&(r, c)));
             if let Some(to) = cell.merge_to {
                 ws.merge((r, c), to, s);
@@ -759,12 +770,12 @@ impl Rebuilt {
             }
         }
         // Flagged cells that hold nothing.
-        for (k, flag) in &self.flags {
+        for &(k, flag) in &flags {
             if !self.cells.contains_key(k) && !self.merged.contains(k) {
                 ws.blank(k.0, k.1, style_of(Role::Body, None, flag.mark()));
             }
         }
-        for (&(r, c), flag) in &self.flags {
+        for (&(r, c), flag) in flags {
             let mut text = flag.note_text();
             if text.chars().count() > MAX_NOTE_CHARS {
                 text = text.chars().take(MAX_NOTE_CHARS).collect::<String>() + "…";
