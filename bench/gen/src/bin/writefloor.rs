@@ -111,8 +111,10 @@ fn main() {
     let out_root = std::env::temp_dir().join(format!("writefloor-{}", std::process::id()));
     let mut times = Vec::new();
     let mut written = 0u64;
-    for _ in 0..runs {
-        let _ = std::fs::remove_dir_all(&out_root);
+    // Una carpeta nueva por ronda, y se borran todas al final: borrar 1,000 archivos y crear
+    // otros tantos enseguida vuelve lenta la creación de inodos en ext4 (`recently_deleted`).
+    for round in 0..runs {
+        let out_root = out_root.join(format!("ronda-{round}"));
         std::fs::create_dir_all(&out_root).expect("carpeta de salida");
         let next = AtomicUsize::new(0);
         let start = Instant::now();
@@ -142,6 +144,7 @@ fn main() {
                                 }
                             }
                             let tmp = out_root.join(format!(".~{name}.tmp"));
+                            let out_root = &out_root;
                             let mut f = std::fs::File::create(&tmp).expect("crear");
                             f.write_all(&out).expect("escribir");
                             drop(f);
