@@ -225,6 +225,13 @@ if [ $rc -le 1 ] && ! grep -qi "no está disponible\|not available\|unexpected a
     FIX_OK=1
 fi
 
+if [ $FIX_OK = 1 ]; then
+    # Piso de escritura: comprimir las partes de esos mismos libros y crear los archivos (ver
+    # gen/src/bin/writefloor.rs), antes de los tiempos y sin borrar nada todavía (en ext4, crear
+    # archivos justo después de borrar miles es más lento). Mide por dentro, sin la carga.
+    "$WFLOOR" "$PROBE" --jobs 0 --runs "$RUNS" --out "$TMP/writefloor" > "$OUT/writefloor.txt"
+fi
+
 step "Tiempos sobre $DATA ($RUNS corridas + 1 de calentamiento; mediana; cronómetro: $TIMER)"
 add_cmd floor "" "$FLOOR" "$DATA" --jobs 0
 add_cmd floor-j1 "" "$FLOOR" "$DATA" --jobs 1
@@ -236,9 +243,7 @@ fi
 run_timings
 if [ $FIX_OK = 1 ]; then
     say "  --fix-dir disponible: $(find "$PROBE" -type f | wc -l) archivos escritos en la prueba"
-    # Piso de escritura: comprimir las partes de esos mismos libros y crear los archivos (ver
-    # gen/src/bin/writefloor.rs). Mide por dentro (la carga de los libros queda fuera).
-    "$WFLOOR" "$PROBE" --jobs 0 --runs "$RUNS" | tee "$OUT/writefloor.txt" | head -n 1 | sed 's/^/  /' | tee -a "$OUT/summary.txt"
+    say "  $(head -n 1 "$OUT/writefloor.txt")"
 else
     say "  --fix-dir NO disponible todavía (salida $rc: $(tail -n 1 "$OUT/fix-probe.err")); se omite"
 fi

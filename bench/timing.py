@@ -6,6 +6,9 @@
 SPEC.json: {"runs": 7, "warmup": 1, "idle_max": 0.15, "idle_timeout": 180,
             "commands": [{"name": "floor", "cmd": ["..."], "prepare_rmtree": "/tmp/x"}, ...]}
 
+`prepare_rmtree`: a folder the command writes (an argument of `cmd`); each run gets its own new
+folder in its place (`/tmp/x-0`, `/tmp/x-1`…), all deleted at the end.
+
 Por qué no solo hyperfine: la máquina del benchmark es compartida (2 núcleos; otros compilan
 mientras se mide). hyperfine corre cada comando en bloque y no sabe si otro proceso le quitó la
 CPU. Aquí cada ronda corre todos los comandos uno tras otro (las comparaciones quedan pareadas) y
@@ -80,11 +83,25 @@ def main():
             load = foreign_load(0.5)
         return load
 
+    # A command that writes a folder (`prepare_rmtree`, --fix-dir) gets a new, empty folder for
+    # each run, and all of them are deleted at the end: deleting a run's 1,000 files right
+    # before the next run creates as many makes ext4 skip the recently deleted inodes when it
+    # allocates new ones (find_inode_bit / recently_deleted), slower round after round — a cost
+    # of the benchmark loop, not of a run into a new folder.
+    made = []
+
+    def fresh(c):
+        out = c.get("prepare_rmtree")
+        if not out:
+            return c["cmd"]
+        d = f"{out}-{len(made)}"
+        shutil.rmtree(d, ignore_errors=True)
+        made.append(d)
+        return [d if x == out else x for x in c["cmd"]]
+
     for _ in range(warmup):
         for c in cmds:
-            if c.get("prepare_rmtree"):
-                shutil.rmtree(c["prepare_rmtree"], ignore_errors=True)
-            run_once(c["cmd"])
+            run_once(fresh(c))
             if c.get("prepare_rmtree"):
                 os.sync()
     rounds = 0
@@ -94,9 +111,7 @@ def main():
         for c in cmds:
             if len(samples[c["name"]]) >= runs:
                 continue
-            if c.get("prepare_rmtree"):
-                shutil.rmtree(c["prepare_rmtree"], ignore_errors=True)
-            r = run_once(c["cmd"])
+            r = run_once(fresh(c))
             if c.get("prepare_rmtree"):
                 # A command that writes (--fix-dir) leaves dirty pages whose writeback would
                 # otherwise land on the next command's clock (the floor, first in the round).
@@ -106,6 +121,9 @@ def main():
                 samples.setdefault("_dirty_" + c["name"], []).append(r)
             else:
                 samples[c["name"]].append(r)
+
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)
 
     result = {}
     for c in cmds:

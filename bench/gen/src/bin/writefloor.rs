@@ -8,9 +8,12 @@
 //! tanto como el piso de lectura, `--fix-dir` no puede añadir menos que eso.
 //!
 //! ```text
-//! writefloor CARPETA_DE_CORRECCIONES [--jobs N] [--runs N]
+//! writefloor CARPETA_DE_CORRECCIONES [--jobs N] [--runs N] [--out CARPETA]
 //! ```
-//! Imprime la mediana y el mínimo de `--runs` rondas (7), cada una en una carpeta nueva.
+//! Imprime la mediana y el mínimo de `--runs` rondas (7), cada una en una carpeta nueva dentro de
+//! `--out` (que queda escrita, para que quien llama la borre cuando ya no mida nada: borrar miles
+//! de archivos vuelve más lenta la creación de los siguientes en ext4); sin `--out`, en una
+//! carpeta temporal que se borra al final.
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use std::io::{Read, Write};
@@ -59,13 +62,15 @@ fn deflate(c: &mut Compress, data: &[u8], out: &mut Vec<u8>) {
 }
 
 fn main() {
-    let usage = "uso: writefloor CARPETA_DE_CORRECCIONES [--jobs N] [--runs N]";
+    let usage = "uso: writefloor CARPETA_DE_CORRECCIONES [--jobs N] [--runs N] [--out CARPETA]";
     let (mut dir, mut jobs, mut runs) = (None::<PathBuf>, 0usize, 7usize);
+    let mut keep: Option<PathBuf> = None;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--jobs" | "-j" => jobs = it.next().and_then(|v| v.parse().ok()).unwrap_or(0),
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).unwrap_or(7).max(1),
+            "--out" => keep = it.next().map(PathBuf::from),
             _ if dir.is_none() => dir = Some(PathBuf::from(a)),
             _ => {
                 eprintln!("{usage}");
@@ -108,7 +113,9 @@ fn main() {
     let parts: usize = books.iter().map(|(_, p)| p.len()).sum();
     let xml: usize = books.iter().flat_map(|(_, p)| p).map(|p| p.bytes.len()).sum();
 
-    let out_root = std::env::temp_dir().join(format!("writefloor-{}", std::process::id()));
+    let out_root = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("writefloor-{}", std::process::id()))
+    });
     let mut times = Vec::new();
     let mut written = 0u64;
     // Una carpeta nueva por ronda, y se borran todas al final: borrar 1,000 archivos y crear
@@ -160,7 +167,9 @@ fn main() {
         times.push(start.elapsed().as_secs_f64());
         written = sizes.iter().sum();
     }
-    let _ = std::fs::remove_dir_all(&out_root);
+    if keep.is_none() {
+        let _ = std::fs::remove_dir_all(&out_root);
+    }
     let mut sorted = times.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
