@@ -263,7 +263,18 @@ impl Rebuilt {
 
 /// Rebuilds one capture sheet. `diags` are the diagnostics of this sheet, in report order.
 pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
-    let mut rb = Rebuilt::default();
+    // Sized for a typical sheet (a few hundred cells with the table's grid): growing the maps
+    // showed in the profile.
+    fn sized<V>(n: usize) -> ByCell<V> {
+        HashMap::with_capacity_and_hasher(n, FixedState::default())
+    }
+    let mut rb = Rebuilt {
+        cells: sized(512),
+        merged: HashSet::with_capacity_and_hasher(64, FixedState::default()),
+        flags: sized(32),
+        fixes: sized(16),
+        ..Rebuilt::default()
+    };
 
     // Title block and form code.
     for l in &sheet.title.lines {
