@@ -88,12 +88,12 @@ impl Flag {
     }
 }
 
-/// The rebuilt sheet, before it is written.
 /// Cell (row, col) → value. Hashed: building a sheet looks cells up thousands of times (is it
 /// free, is it merged), and ordered maps of tuple keys were most of the rebuild's time; the
 /// fixed seed keeps every run the same, and what is written goes out sorted.
 type ByCell<V> = HashMap<(u32, u32), V, FixedState>;
 
+/// The rebuilt sheet, before it is written.
 #[derive(Debug, Default)]
 pub struct Rebuilt {
     pub cells: ByCell<Cell>,

@@ -103,14 +103,9 @@ impl Sheet {
         }
         let text = cut_to_cell(text);
         self.begin(row, col, style);
-        let f = &mut self.fragments;
-        if text.starts_with(char::is_whitespace) || text.ends_with(char::is_whitespace) {
-            f.push_str(" t=\"inlineStr\"><is><t xml:space=\"preserve\">");
-        } else {
-            f.push_str(" t=\"inlineStr\"><is><t>");
-        }
-        xml::text(f, text);
-        f.push_str("</t></is></c>");
+        self.fragments.push_str(" t=\"inlineStr\"><is>");
+        xml::t_element(&mut self.fragments, text);
+        self.fragments.push_str("</is></c>");
         self.end();
     }
 
@@ -386,13 +381,9 @@ impl Sheet {
         for n in &notes {
             c.push_str(r#"<comment ref=""#);
             cell_ref(&mut c, n.row, n.col);
-            c.push_str(r#"" authorId="0"><text><r><rPr><sz val="8"/><color indexed="81"/><rFont val="Tahoma"/><family val="2"/></rPr><t"#);
-            if n.text.starts_with(char::is_whitespace) || n.text.ends_with(char::is_whitespace) {
-                c.push_str(r#" xml:space="preserve""#);
-            }
-            c.push('>');
-            xml::text(&mut c, &n.text);
-            c.push_str("</t></r></text></comment>");
+            c.push_str(r#"" authorId="0"><text><r><rPr><sz val="8"/><color indexed="81"/><rFont val="Tahoma"/><family val="2"/></rPr>"#);
+            xml::t_element(&mut c, &n.text);
+            c.push_str("</r></text></comment>");
         }
         c.push_str("</commentList></comments>");
 

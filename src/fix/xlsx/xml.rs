@@ -48,6 +48,18 @@ pub fn text(x: &mut String, s: &str) {
     x.push_str(rest);
 }
 
+/// Appends a `<t>` element holding `s` (with `xml:space="preserve"` when leading or trailing
+/// spaces would otherwise be dropped): the text of a cell and of a note.
+pub fn t_element(x: &mut String, s: &str) {
+    if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        x.push_str("<t xml:space=\"preserve\">");
+    } else {
+        x.push_str("<t>");
+    }
+    text(x, s);
+    x.push_str("</t>");
+}
+
 /// Whether `s` starts with `_xHHHH_`.
 fn is_escape(s: &str) -> bool {
     let b = s.as_bytes();
