@@ -67,7 +67,7 @@ pub fn sheet_names(wb: &Workbook) -> Vec<String> {
 
 /// Builds the fix-up workbook of `wb` in memory. `diags` are the file's diagnostics in report
 /// order.
-pub fn build(wb: &Workbook, diags: &[&Diagnostic]) -> Vec<u8> {
+pub fn build(wb: &Workbook, diags: &[&Diagnostic]) -> std::io::Result<Vec<u8>> {
     let names = sheet_names(wb);
     let mut book = Book::new();
     let file_name = std::path::Path::new(&wb.path)

@@ -17,10 +17,10 @@
 //! `--force`, and that is checked for every possible output before any file is read
 //! ([`Writer::prepare`]). The output is byte-identical for the same input.
 //!
-//! The fix-up books are written by `xlsx` (src/fix/xlsx), a direct writer made for them (one
-//! per capture with findings: rust_xlsxwriter's general API cost three times what reading the
-//! capture does); `resumen.xlsx`, one per run and with a chart, by rust_xlsxwriter in its
-//! constant-memory mode.
+//! Both are written by `xlsx` (src/fix/xlsx), a direct SpreadsheetML writer made for them
+//! (one book per capture with findings: rust_xlsxwriter's general API cost three times what
+//! reading the capture does); the summary's sheets are written row by row and deflated as
+//! they go, so a state's `Metas` never sits in memory.
 
 mod book;
 mod resumen;
@@ -36,7 +36,6 @@ use crate::check::policy::Effective;
 use crate::check::{Diagnostic, Severity};
 use crate::model::Workbook;
 use crate::run::RunResult;
-use rust_xlsxwriter::ExcelDateTime;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -118,24 +117,8 @@ pub fn band_of(policy: &Effective) -> [f64; 2] {
 const AUTHOR: &str = "poalint";
 const COMMENT: &str = "Generado por poalint";
 
-/// The document properties of `resumen.xlsx` (written with rust_xlsxwriter).
-fn properties(title: &str, created: &ExcelDateTime) -> rust_xlsxwriter::DocProperties {
-    rust_xlsxwriter::DocProperties::new()
-        .set_title(title)
-        .set_author(AUTHOR)
-        .set_comment(COMMENT)
-        .set_creation_datetime(created)
-}
-
-/// [`created`] as the fix-up books write it.
-const CREATED: &str = "2000-01-01T00:00:00Z";
-
 /// Creation date written in every output (fixed, so that the same input gives the same bytes).
-fn created() -> Result<ExcelDateTime, String> {
-    ExcelDateTime::from_ymd(2000, 1, 1)
-        .and_then(|d| d.and_hms(0, 0, 0))
-        .map_err(|e| e.to_string())
-}
+const CREATED: &str = "2000-01-01T00:00:00Z";
 
 /// Whether a file's findings call for a fix-up workbook (findings that are all `info` do not).
 pub fn needs_fix(diags: &[&Diagnostic]) -> bool {
@@ -303,7 +286,6 @@ impl Writer {
                 dir.display()
             ));
         }
-        let created = created()?;
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
         let out_names = output_names(&refs);
         let mut targets: Vec<&str> = out_names.iter().map(String::as_str).collect();
@@ -355,7 +337,7 @@ impl Writer {
         }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
-        let summary = resumen::Summary::new(opts.band, &created);
+        let summary = resumen::Summary::new(opts.band);
         Ok(Writer {
             dir: dir.to_path_buf(),
             names: paths.iter().cloned().zip(out_names).collect(),
@@ -399,7 +381,8 @@ impl Writer {
                 "{path} no estaba entre los archivos de la revisión"
             ));
         };
-        let bytes = book::build(wb, &refs);
+        let bytes =
+            book::build(wb, &refs).map_err(|e| format!("no se pudo generar {name}: {e}"))?;
         write_atomically(&self.dir, name, &bytes)?;
         Ok(Some(name.clone()))
     }

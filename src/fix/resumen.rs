@@ -3,17 +3,15 @@
 //! dependencia.
 
 use super::style;
+use super::xlsx::{Book, Chart, Properties, RowSheet, Series, StreamedSheet, Styles, View};
 use crate::check::engine::{FileStatus, cutoffs};
 use crate::check::kinds::observaciones::compliance;
 use crate::check::{Diagnostic, Severity};
 use crate::model::Workbook;
 use crate::run::spill::{Corrupt, Dec, Enc};
 use crate::run::{FileSummary, RunResult};
-use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartSolidFill, ChartType, ExcelDateTime, Format, Workbook as XlsxBook,
-    Worksheet, XlsxError,
-};
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 /// What `resumen.xlsx` needs of one workbook, taken by the worker that read it (the workbook
 /// itself is dropped right after its checks): its `metas` go into the `Metas` sheet right away
@@ -229,9 +227,10 @@ fn file_name(path: &str) -> String {
         .unwrap_or_else(|| path.to_string())
 }
 
-fn header(ws: &mut Worksheet, row: u32, cols: &[String], f: &Fmts) -> Result<(), XlsxError> {
+fn header(ws: &mut RowSheet, cols: &[String], f: &Fmts) -> io::Result<()> {
+    ws.row(Some(30.0))?;
     for (i, c) in cols.iter().enumerate() {
-        ws.write_string_with_format(row, i as u16, c, &f.header)?;
+        ws.string(i as u32, c, f.header);
     }
     Ok(())
 }
@@ -255,55 +254,49 @@ fn problem_text(o: &FileOutcome) -> String {
     }
 }
 
-/// Every format the summary's sheets use, built once. In constant-memory mode a format gets
-/// its number in the workbook the first time any sheet writes it; the sheets are written in
-/// parallel, so all of them are registered up front, in this order, for the same bytes on
-/// every run. The rows of the three tables have no borders and a format only where one
-/// shows something (a fill, a percentage): a state's summary has tens of thousands of rows, and
-/// rust_xlsxwriter hashes the whole format of every cell written with one.
+/// The style of every kind of cell the summary's sheets use, registered up front (the three
+/// sheets are written in parallel; the same numbers on every run). The rows of the three
+/// tables have no borders and a style only where one shows something (a fill, a percentage).
 struct Fmts {
-    header: Format,
-    pct: Format,
-    dec: Format,
+    header: u32,
+    pct: u32,
+    dec: u32,
     /// Finding counts above zero, by severity (error, warning, info).
-    counted: [Format; 3],
+    counted: [u32; 3],
     /// The status of a meta: en meta, por debajo, por encima.
-    estado: [Format; 3],
+    estado: [u32; 3],
 }
 
 impl Fmts {
-    fn new() -> Fmts {
+    fn new(styles: &mut Styles) -> Fmts {
         // List tables stay one line per row (easier to filter and scan); long texts show in
         // full in the formula bar.
+        let header = styles.id(&style::table_header());
+        let pct = styles.id(&style::plain().num_format("0.00%"));
+        let dec = styles.id(&style::plain().num_format("#,##0.##"));
         let counted = [Severity::Error, Severity::Warning, Severity::Info]
-            .map(|s| style::plain().fill(style::fill(s)).format());
+            .map(|s| styles.id(&style::plain().fill(style::fill(s))));
+        let estado = [style::OK_FILL, style::ERROR_FILL, style::WARNING_FILL]
+            .map(|c| styles.id(&style::plain().fill(c)));
         Fmts {
-            header: style::table_header().format(),
-            pct: style::plain().num_format("0.00%").format(),
-            dec: style::plain().num_format("#,##0.##").format(),
+            header,
+            pct,
+            dec,
             counted,
-            estado: [style::OK_FILL, style::ERROR_FILL, style::WARNING_FILL]
-                .map(|c| style::plain().fill(c).format()),
+            estado,
         }
     }
 
-    fn all(&self) -> impl Iterator<Item = &Format> {
-        [&self.header, &self.pct, &self.dec]
-            .into_iter()
-            .chain(&self.counted)
-            .chain(&self.estado)
-    }
-
-    /// The fill of a meta's status, or the plain cell.
-    fn estado(&self, e: &str) -> Option<&Format> {
+    /// The style of a meta's status: its fill, or the plain cell.
+    fn estado(&self, e: &str) -> u32 {
         if e == "en meta" {
-            Some(&self.estado[0])
+            self.estado[0]
         } else if e.starts_with("por debajo") {
-            Some(&self.estado[1])
+            self.estado[1]
         } else if e.starts_with("por encima") {
-            Some(&self.estado[2])
+            self.estado[2]
         } else {
-            None
+            0
         }
     }
 }
@@ -359,13 +352,7 @@ fn status_of(o: &FileOutcome) -> String {
 
 /// `Resumen`: one row per dependencia and unidad (sheet), plus rows for findings on other
 /// sheets and on the whole file.
-fn resumen_rows(
-    ws: &mut Worksheet,
-    o: &FileOutcome,
-    rules: &[String],
-    f: &Fmts,
-    r: &mut u32,
-) -> Result<(), XlsxError> {
+fn resumen_rows(ws: &mut RowSheet, o: &FileOutcome, rules: &[String], f: &Fmts) -> io::Result<()> {
     let name = file_name(&o.summary.file);
     let status = status_of(o);
     // (hoja, unidad, metas, diagnostics)
@@ -414,103 +401,87 @@ fn resumen_rows(
         }
         None => rows.push(("—".into(), String::new(), None, o.diags.clone())),
     }
-    let fixed_cols = RESUMEN_COLS.len();
+    let fixed_cols = RESUMEN_COLS.len() as u32;
     for (hoja, unidad, metas, ds) in rows {
         let c = counts(&ds);
-        ws.write_string(*r, 0, &name)?;
-        ws.write_string(*r, 1, &hoja)?;
-        ws.write_string(*r, 2, &unidad)?;
+        ws.row(None)?;
+        ws.string(0, &name, 0);
+        ws.string(1, &hoja, 0);
+        ws.string(2, &unidad, 0);
         if let Some(m) = metas {
-            ws.write_number(*r, 3, m as f64)?;
+            ws.number(3, m as f64, 0);
         }
         for (i, n) in c.iter().enumerate() {
-            if *n > 0 {
-                ws.write_number_with_format(*r, 4 + i as u16, *n as f64, &f.counted[i])?;
-            } else {
-                ws.write_number(*r, 4 + i as u16, 0.0)?;
-            }
+            let style = if *n > 0 { f.counted[i] } else { 0 };
+            ws.number(4 + i as u32, *n as f64, style);
         }
-        ws.write_number(*r, 7, ds.len() as f64)?;
-        ws.write_string(*r, 8, &status)?;
+        ws.number(7, ds.len() as f64, 0);
+        ws.string(8, &status, 0);
         for (j, rule) in rules.iter().enumerate() {
             let n = ds.iter().filter(|d| &d.rule == rule).count();
-            ws.write_number(*r, (fixed_cols + j) as u16, n as f64)?;
+            ws.number(fixed_cols + j as u32, n as f64, 0);
         }
-        *r += 1;
     }
     Ok(())
 }
 
-/// `Por dependencia`: one row per workbook.
-fn dependencia_row(ws: &mut Worksheet, o: &FileOutcome, r: &mut u32) -> Result<(), XlsxError> {
+/// `Por dependencia`: one row per workbook. Returns its finding counts by severity.
+fn dependencia_row(ws: &mut RowSheet, o: &FileOutcome) -> io::Result<[usize; 3]> {
     let c = counts(&o.diags);
     let ramo = o.digest.as_ref().map(|d| d.ramo.as_str()).unwrap_or("");
-    ws.write_string(*r, 0, file_name(&o.summary.file))?;
-    ws.write_string(*r, 1, ramo)?;
-    ws.write_number(*r, 2, o.summary.sheets as f64)?;
-    ws.write_number(*r, 3, o.summary.metas as f64)?;
+    ws.row(None)?;
+    ws.string(0, &file_name(&o.summary.file), 0);
+    ws.string(1, ramo, 0);
+    ws.number(2, o.summary.sheets as f64, 0);
+    ws.number(3, o.summary.metas as f64, 0);
     for (i, n) in c.iter().enumerate() {
-        ws.write_number(*r, 4 + i as u16, *n as f64)?;
+        ws.number(4 + i as u32, *n as f64, 0);
     }
-    ws.write_number(*r, 7, o.diags.len() as f64)?;
-    ws.write_string(*r, 8, status_of(o))?;
-    *r += 1;
-    Ok(())
+    ws.number(7, o.diags.len() as f64, 0);
+    ws.string(8, &status_of(o), 0);
+    Ok(c)
 }
 
 /// The `Metas` rows of one file (`name`: its file name): the compliance of each meta at the
 /// cut-off.
 fn metas_rows(
-    ws: &mut Worksheet,
+    ws: &mut RowSheet,
     name: &str,
     metas: &[MetaDigest],
     band: [f64; 2],
     f: &Fmts,
-    r: &mut u32,
-) -> Result<(), XlsxError> {
+) -> io::Result<()> {
     for m in metas {
-        ws.write_string(*r, 0, name)?;
-        ws.write_string(*r, 1, &m.sheet)?;
-        ws.write_number(*r, 2, (m.row + 1) as f64)?;
-        ws.write_string(*r, 3, m.clave.as_deref().unwrap_or("—"))?;
-        ws.write_string(*r, 4, &m.descripcion)?;
-        ws.write_string(*r, 5, &m.tipo)?;
+        ws.row(None)?;
+        ws.string(0, name, 0);
+        ws.string(1, &m.sheet, 0);
+        ws.number(2, (m.row + 1) as f64, 0);
+        ws.string(3, m.clave.as_deref().unwrap_or("—"), 0);
+        ws.string(4, &m.descripcion, 0);
+        ws.string(5, &m.tipo, 0);
         let estado_s = match &m.corte {
             None => {
-                ws.write_string(*r, 6, "—")?;
+                ws.string(6, "—", 0);
                 "sin fecha de corte"
             }
             Some(q) => {
-                ws.write_string(*r, 6, q)?;
+                ws.string(6, q, 0);
                 estado(m.compliance.map(|x| x.0), band)
             }
         };
         if let Some((ratio, ach, prog, is_pct)) = m.compliance {
-            let fmt = if is_pct { &f.pct } else { &f.dec };
-            ws.write_number_with_format(*r, 7, prog, fmt)?;
-            ws.write_number_with_format(*r, 8, ach, fmt)?;
+            let style = if is_pct { f.pct } else { f.dec };
+            ws.number(7, prog, style);
+            ws.number(8, ach, style);
             if ratio.is_finite() {
-                ws.write_number_with_format(*r, 9, ratio, &f.pct)?;
+                ws.number(9, ratio, f.pct);
             } else {
-                ws.write_string(*r, 9, "—")?;
+                ws.string(9, "—", 0);
             }
         }
-        match f.estado(estado_s) {
-            Some(fmt) => ws.write_string_with_format(*r, 10, estado_s, fmt)?,
-            None => ws.write_string(*r, 10, estado_s)?,
-        };
-        ws.write_string(*r, 11, &m.observaciones)?;
-        *r += 1;
+        ws.string(10, estado_s, f.estado(estado_s));
+        ws.string(11, &m.observaciones, 0);
     }
-    Ok(())
-}
-
-fn widths(ws: &mut Worksheet, w: &[f64]) -> Result<(), XlsxError> {
-    for (c, w) in w.iter().enumerate() {
-        ws.set_column_width(c as u16, *w)?;
-    }
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
     Ok(())
 }
 
@@ -531,84 +502,96 @@ fn outcome<'a>(run: &'a RunResult, i: usize, owned: &'a mut Vec<Diagnostic>) -> 
     }
 }
 
-/// Names a constant-memory sheet and writes its header row (rows are flushed to a temporary
-/// file as they are written, so they go strictly in order: the header row's height is set
-/// while it is still the current row).
+/// A sheet of the summary with its header row: frozen below it and left of `freeze_cols`.
 fn start_sheet(
-    ws: Result<Worksheet, XlsxError>,
     name: &str,
     cols: &[String],
+    widths: &[f64],
+    view: View,
     f: &Fmts,
-) -> Result<Worksheet, XlsxError> {
-    let mut ws = ws?;
-    ws.set_name(name)?;
-    header(&mut ws, 0, cols, f)?;
-    ws.set_row_height(0, 30)?;
+) -> io::Result<RowSheet> {
+    let mut ws = RowSheet::new(name, view, widths);
+    header(&mut ws, cols, f)?;
     Ok(ws)
 }
 
-fn resumen_sheet(
-    ws: Result<Worksheet, XlsxError>,
-    run: &RunResult,
-    rules: &[String],
-    f: &Fmts,
-) -> Result<Worksheet, XlsxError> {
+fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> io::Result<StreamedSheet> {
     let mut cols = strings(&RESUMEN_COLS);
     cols.extend(rules.iter().cloned());
-    let mut ws = start_sheet(ws, "Resumen", &cols, f)?;
-    let mut r = 1u32;
+    let mut widths = vec![30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0];
+    widths.extend(
+        rules
+            .iter()
+            .map(|rule| (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0)),
+    );
+    let view = View {
+        selected: true,
+        freeze: Some((1, 2)),
+    };
+    let mut ws = start_sheet("Resumen", &cols, &widths, view, f)?;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
         let o = outcome(run, i, &mut owned);
-        resumen_rows(&mut ws, &o, rules, f, &mut r)?;
+        resumen_rows(&mut ws, &o, rules, f)?;
     }
-    ws.autofilter(0, 0, r.saturating_sub(1).max(1), cols.len() as u16 - 1)?;
-    ws.set_freeze_panes(1, 2)?;
-    widths(&mut ws, &[30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
-    for (j, rule) in rules.iter().enumerate() {
-        let w = (rule.chars().count() as f64 + 2.0).clamp(10.0, 26.0);
-        ws.set_column_width((RESUMEN_COLS.len() + j) as u16, w)?;
-    }
-    ws.set_active(true);
-    Ok(ws)
+    ws.finish(Some(cols.len() as u32 - 1), None)
 }
 
-fn dependencia_sheet(
-    ws: Result<Worksheet, XlsxError>,
-    run: &RunResult,
-    f: &Fmts,
-) -> Result<Worksheet, XlsxError> {
-    let mut ws = start_sheet(ws, "Por dependencia", &strings(&DEPENDENCIA_COLS), f)?;
-    let mut r = 1u32;
+/// The chart of `Por dependencia`: its size in pixels, and the colours of its series (errors,
+/// warnings, infos).
+const CHART_PX: (u32, u32) = (760, 420);
+const CHART_COLORS: [u32; 3] = [0xCC4125, 0xF1C232, 0x6D9EEB];
+
+/// `Por dependencia`, and the chart of findings per dependencia below its table.
+fn dependencia_sheet(run: &RunResult, f: &Fmts) -> io::Result<(StreamedSheet, Option<Placed>)> {
+    const NAME: &str = "Por dependencia";
+    let view = View {
+        selected: false,
+        freeze: Some((1, 1)),
+    };
+    let widths = [30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0];
+    let mut ws = start_sheet(NAME, &strings(&DEPENDENCIA_COLS), &widths, view, f)?;
     let mut owned = Vec::new();
+    let mut names = Vec::with_capacity(run.files.len());
+    let mut values: [Vec<f64>; 3] = Default::default();
     for i in 0..run.files.len() {
         let o = outcome(run, i, &mut owned);
-        dependencia_row(&mut ws, &o, &mut r)?;
-    }
-    let last = r.saturating_sub(1).max(1);
-    ws.autofilter(0, 0, last, DEPENDENCIA_COLS.len() as u16 - 1)?;
-    ws.set_freeze_panes(1, 1)?;
-    widths(&mut ws, &[30.0, 40.0, 7.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0])?;
-    if !run.files.is_empty() {
-        let mut chart = Chart::new(ChartType::ColumnStacked);
-        for (i, color) in [0xCC4125u32, 0xF1C232, 0x6D9EEB].iter().enumerate() {
-            let col = 4 + i as u16;
-            chart
-                .add_series()
-                .set_name(("Por dependencia", 0, col))
-                .set_categories(("Por dependencia", 1, 0, last, 0))
-                .set_values(("Por dependencia", 1, col, last, col))
-                .set_format(
-                    ChartFormat::new().set_solid_fill(ChartSolidFill::new().set_color(*color)),
-                );
+        let c = dependencia_row(&mut ws, &o)?;
+        names.push(file_name(&o.summary.file));
+        for (v, n) in values.iter_mut().zip(c) {
+            v.push(n as f64);
         }
-        chart.title().set_name("Hallazgos por dependencia");
-        chart.y_axis().set_name("hallazgos");
-        chart.set_width(760).set_height(420);
-        ws.insert_chart(last + 2, 0, &chart)?;
     }
-    Ok(ws)
+    if run.files.is_empty() {
+        return Ok((ws.finish(Some(8), None)?, None));
+    }
+    let below = ws.rows() + 1;
+    let from = ws.cell_at(below, 0, 0, 0);
+    let to = ws.cell_at(below, 0, CHART_PX.0, CHART_PX.1);
+    let series = values
+        .into_iter()
+        .enumerate()
+        .map(|(i, values)| Series {
+            col: 4 + i as u32,
+            name: DEPENDENCIA_COLS[4 + i].to_string(),
+            values,
+            color: CHART_COLORS[i],
+        })
+        .collect();
+    let chart = Chart {
+        sheet: NAME.to_string(),
+        title: "Hallazgos por dependencia".to_string(),
+        y_title: "hallazgos".to_string(),
+        header_row: 0,
+        category_col: 0,
+        categories: names,
+        series,
+    };
+    Ok((ws.finish(Some(8), Some("rId1"))?, Some((chart, from, to))))
 }
+
+/// A chart and its corners on the sheet.
+type Placed = (Chart, [u32; 4], [u32; 4]);
 
 /// `resumen.xlsx` while the run goes on.
 ///
@@ -616,23 +599,20 @@ fn dependencia_sheet(
 /// 1,000 captures) is written while the files are being checked: each worker hands over its
 /// file's rows ([`Summary::add`]) and they go out in report order as soon as every file
 /// before it has handed over its own. The run gives files to its workers in that order, so
-/// hardly any wait; before, the whole sheet was written after the last file, on one thread,
-/// while the other had little to do. `Resumen` and `Por dependencia` need every file's
-/// findings (cross-file rules included) and are written by [`Summary::finish`].
+/// hardly any wait. `Resumen` and `Por dependencia` need every file's findings (cross-file
+/// rules included) and are written by [`Summary::finish`].
 ///
-/// Every sheet is in rust_xlsxwriter's "constant memory" mode (rows go to a temporary file as
-/// they are written; strings inline): at the scale of a state `Metas` has hundreds of
-/// thousands of rows that would otherwise stay in memory. Without a usable temporary folder
-/// the sheets stay in memory (slower at scale, same content).
+/// Every sheet is written row by row and deflated as it goes into a temporary file
+/// ([`RowSheet`]): at the scale of a state `Metas` has hundreds of thousands of rows that
+/// must not stay in memory. Without a usable temporary folder the compressed rows wait in
+/// memory (same bytes).
 pub struct Summary {
-    book: XlsxBook,
+    styles: Styles,
     f: Fmts,
     band: [f64; 2],
-    metas: Worksheet,
+    metas: RowSheet,
     /// The first error writing `Metas`, reported by [`Summary::finish`].
-    error: Option<XlsxError>,
-    /// The next row of `Metas`.
-    row: u32,
+    error: Option<io::Error>,
     /// Each file's name and rows (`None`: no rows), by report position.
     files: InOrder<Option<(String, Vec<MetaDigest>)>>,
 }
@@ -674,31 +654,27 @@ impl<T> InOrder<T> {
 }
 
 impl Summary {
-    /// An empty summary: the workbook, its formats and the header of `Metas`. `band`: the
-    /// compliance band that needs no explanation.
-    pub fn new(band: [f64; 2], created: &ExcelDateTime) -> Summary {
-        let mut book = XlsxBook::new();
-        book.set_zip_compression_level(super::ZIP_LEVEL);
-        book.set_properties(&super::properties(
-            "Resumen de la revisión de capturas TMM-F004",
-            created,
-        ));
-        let f = Fmts::new();
-        for format in f.all() {
-            book.register_format(format);
-        }
-        let metas = start_sheet(new_sheet(&mut book), "Metas", &strings(&METAS_COLS), &f);
-        let (metas, error) = match metas {
-            Ok(ws) => (ws, None),
-            Err(e) => (Worksheet::new(), Some(e)),
+    /// An empty summary: its styles and the header of `Metas`. `band`: the compliance band
+    /// that needs no explanation.
+    pub fn new(band: [f64; 2]) -> Summary {
+        let mut styles = Styles::default();
+        let f = Fmts::new(&mut styles);
+        let view = View {
+            selected: false,
+            freeze: Some((1, 2)),
         };
+        let widths = [
+            30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
+        ];
+        let cols = strings(&METAS_COLS);
+        let mut metas = RowSheet::new("Metas", view, &widths);
+        let error = header(&mut metas, &cols, &f).err();
         Summary {
-            book,
+            styles,
             f,
             band,
             metas,
             error,
-            row: 1,
             files: InOrder::new(),
         }
     }
@@ -715,14 +691,7 @@ impl Summary {
 
     fn write(&mut self, rows: Option<(String, Vec<MetaDigest>)>) {
         if let (Some((name, metas)), None) = (rows, &self.error)
-            && let Err(e) = metas_rows(
-                &mut self.metas,
-                &name,
-                &metas,
-                self.band,
-                &self.f,
-                &mut self.row,
-            )
+            && let Err(e) = metas_rows(&mut self.metas, &name, &metas, self.band, &self.f)
         {
             self.error = Some(e);
         }
@@ -737,44 +706,37 @@ impl Summary {
         run: &RunResult,
         rules: &[String],
         path: &std::path::Path,
-    ) -> Result<(), XlsxError> {
+    ) -> io::Result<()> {
         for rows in self.files.rest() {
             self.write(rows);
         }
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        let mut metas = self.metas;
-        metas.autofilter(
-            0,
-            0,
-            self.row.saturating_sub(1).max(1),
-            METAS_COLS.len() as u16 - 1,
-        )?;
-        metas.set_freeze_panes(1, 2)?;
-        widths(
-            &mut metas,
-            &[
-                30.0, 24.0, 6.0, 8.0, 50.0, 22.0, 10.0, 14.0, 14.0, 13.0, 18.0, 40.0,
-            ],
-        )?;
-        let mut book = self.book;
-        let (a, b) = (new_sheet(&mut book), new_sheet(&mut book));
+        let metas = self.metas.finish(Some(METAS_COLS.len() as u32 - 1), None)?;
         let f = &self.f;
         let (resumen, dependencia) = rayon::join(
-            || resumen_sheet(a, run, rules, f),
-            || dependencia_sheet(b, run, f),
+            || resumen_sheet(run, rules, f),
+            || dependencia_sheet(run, f),
         );
-        book.push_worksheet(resumen?);
-        book.push_worksheet(dependencia?);
-        book.push_worksheet(metas);
-        book.save(path)
+        let mut book = Book::new();
+        book.styles = self.styles;
+        book.push_streamed(resumen?, None);
+        let (dependencia, chart) = dependencia?;
+        book.push_streamed(dependencia, chart);
+        book.push_streamed(metas, None);
+        let mut out = io::BufWriter::with_capacity(256 * 1024, std::fs::File::create(path)?);
+        book.save_to(
+            &Properties {
+                title: "Resumen de la revisión de capturas TMM-F004",
+                author: super::AUTHOR,
+                comment: super::COMMENT,
+                created: super::CREATED,
+            },
+            &mut out,
+        )?;
+        out.flush()
     }
-}
-
-fn new_sheet(book: &mut XlsxBook) -> Result<Worksheet, XlsxError> {
-    book.new_worksheet_with_constant_memory()
-        .or_else(|_| Ok(Worksheet::new()))
 }
 
 #[cfg(test)]

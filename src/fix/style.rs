@@ -1,7 +1,6 @@
 //! Colours and cell formats shared by the fix-up workbooks and the summary.
 
 use crate::check::Severity;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, FormatPattern, FormatUnderline};
 
 /// Fill of a cell flagged with an error.
 pub const ERROR_FILL: u32 = 0xF4C7C3;
@@ -86,9 +85,8 @@ pub enum VAlign {
     Center,
 }
 
-/// How a cell looks: the one description of every format poalint writes. The fix-up
-/// workbooks turn it into `styles.xml` themselves ([`super::xlsx`]); the summary, written
-/// with rust_xlsxwriter, through [`Style::format`].
+/// How a cell looks: the one description of every format poalint writes, turned into
+/// `styles.xml` by [`super::xlsx`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Style {
     pub bold: bool,
@@ -155,48 +153,6 @@ impl Style {
             num_format: Some(f.to_string()),
             ..self
         }
-    }
-
-    /// The same look as a rust_xlsxwriter [`Format`] (for the summary workbook).
-    pub fn format(&self) -> Format {
-        let mut f = Format::new().set_font_name(FONT).set_font_size(self.size);
-        if self.bold {
-            f = f.set_bold();
-        }
-        if let Some(c) = self.color {
-            f = f.set_font_color(c);
-        }
-        if self.underline {
-            f = f.set_underline(FormatUnderline::Single);
-        }
-        if let Some(c) = self.fill {
-            f = f.set_pattern(FormatPattern::Solid).set_background_color(c);
-        }
-        f = match self.border {
-            Border::None => f,
-            Border::Thin => f.set_border(FormatBorder::Thin),
-            Border::Manual => f
-                .set_border(FormatBorder::MediumDashed)
-                .set_border_color(MANUAL_BORDER),
-        };
-        f = match self.h_align {
-            HAlign::General => f,
-            HAlign::Left => f.set_align(FormatAlign::Left),
-            HAlign::Center => f.set_align(FormatAlign::Center),
-            HAlign::Right => f.set_align(FormatAlign::Right),
-        };
-        f = match self.v_align {
-            VAlign::Bottom => f,
-            VAlign::Top => f.set_align(FormatAlign::Top),
-            VAlign::Center => f.set_align(FormatAlign::VerticalCenter),
-        };
-        if self.wrap {
-            f = f.set_text_wrap();
-        }
-        if let Some(nf) = &self.num_format {
-            f = f.set_num_format(nf);
-        }
-        f
     }
 }
 

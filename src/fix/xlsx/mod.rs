@@ -1,8 +1,10 @@
-//! A direct SpreadsheetML writer for the fix-up workbooks: worksheets of inline strings,
-//! numbers and booleans with styles, merged ranges, links within the book, notes, an
-//! autofilter and a frozen header row; nothing else.
+//! A direct SpreadsheetML writer for the fix-up workbooks and `resumen.xlsx`: worksheets of
+//! inline strings, numbers and booleans with styles, merged ranges, links within the book,
+//! notes, an autofilter, frozen panes and a stacked column chart; nothing else. A sheet is
+//! built in memory in any order ([`Sheet`]: a capture rebuilt) or written row by row and
+//! deflated as it goes ([`RowSheet`]: the summary's long lists).
 //!
-//! Why not rust_xlsxwriter, which writes `resumen.xlsx`: a fix-up book is written for every
+//! Why not rust_xlsxwriter: a fix-up book is written for every
 //! capture with findings, ~1,000 per run for a state, and rust_xlsxwriter's general API cost
 //! 2.3 ms of CPU a book (perf, 200 generated captures, `--jobs 1`): a hash of the whole
 //! `Format` for every cell written (14 % of the run), a temporary file per sheet, a deflate
@@ -10,19 +12,27 @@
 //! distinct style, each cell is one XML fragment appended to one buffer, small parts are
 //! stored and large ones deflated by one compressor per thread.
 //!
+//! The summary's sheets cost it as much again: a hash of every `Format` and a temporary file
+//! read back and deflated after the last book, on one thread (~0.1 s a 1,000-capture run).
+//!
 //! The XML is what rust_xlsxwriter writes for the same book (same elements, order and
-//! attributes; the theme is its theme): books it wrote open in Excel, LibreOffice and
-//! openpyxl, and tests/fix.rs reads these back with calamine and converts one with
-//! LibreOffice.
+//! attributes; the theme is its theme; the chart's data cache filled in): books it wrote open
+//! in Excel, LibreOffice and openpyxl, and tests/fix.rs reads these back with calamine and
+//! converts two with LibreOffice.
 
+mod chart;
 mod sheet;
+mod stream;
 mod styles;
 mod xml;
 mod zip;
 
-pub use sheet::Sheet;
+pub use chart::{Chart, Series};
+pub use sheet::{Sheet, View};
+pub use stream::{RowSheet, StreamedSheet};
 pub use styles::Styles;
 
+use std::io::{self, Write};
 use std::sync::OnceLock;
 
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
@@ -40,7 +50,36 @@ pub struct Properties<'a> {
 #[derive(Default)]
 pub struct Book {
     pub styles: Styles,
-    sheets: Vec<Sheet>,
+    sheets: Vec<Part>,
+    /// Each chart, the sheet it is drawn on and its corners (column, x offset, row, y offset,
+    /// in pixels); the k-th (from 1) is `chartk.xml` in `drawingk.xml`.
+    charts: Vec<(usize, Chart, [u32; 4], [u32; 4])>,
+}
+
+/// A sheet of a book: built in memory, or written row by row beforehand.
+enum Part {
+    Cells(Sheet),
+    Rows(StreamedSheet),
+}
+
+impl Part {
+    fn name(&self) -> &str {
+        match self {
+            Part::Cells(s) => &s.name,
+            Part::Rows(s) => &s.name,
+        }
+    }
+
+    fn autofilter(&self) -> Option<[u32; 4]> {
+        match self {
+            Part::Cells(s) => s.autofilter_range(),
+            Part::Rows(s) => s.autofilter,
+        }
+    }
+
+    fn has_notes(&self) -> bool {
+        matches!(self, Part::Cells(s) if s.has_notes())
+    }
 }
 
 /// `xl/theme/theme1.xml` (rust_xlsxwriter's, which is Excel 2007's), deflated once.
@@ -58,12 +97,33 @@ impl Book {
     }
 
     pub fn push(&mut self, sheet: Sheet) {
-        self.sheets.push(sheet);
+        self.sheets.push(Part::Cells(sheet));
+    }
+
+    /// Adds a sheet written row by row; with a chart drawn on it between two cell corners
+    /// (column, x offset, row, y offset, in pixels; the sheet was finished with the drawing's
+    /// relationship, `rId1`).
+    pub fn push_streamed(
+        &mut self,
+        sheet: StreamedSheet,
+        chart: Option<(Chart, [u32; 4], [u32; 4])>,
+    ) {
+        if let Some((chart, from, to)) = chart {
+            self.charts.push((self.sheets.len(), chart, from, to));
+        }
+        self.sheets.push(Part::Rows(sheet));
     }
 
     /// The `.xlsx` file's bytes.
-    pub fn save(mut self, props: &Properties) -> Vec<u8> {
-        self.styles.has_notes = self.sheets.iter().any(Sheet::has_notes);
+    pub fn save(self, props: &Properties) -> io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.save_to(props, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the `.xlsx` file to `w`.
+    pub fn save_to(mut self, props: &Properties, w: &mut impl Write) -> io::Result<()> {
+        self.styles.has_notes = self.sheets.iter().any(Part::has_notes);
         // The sheets with notes; the k-th (from 1) has commentsk.xml and vmlDrawingk.vml.
         let noted: Vec<usize> = (0..self.sheets.len())
             .filter(|&i| self.sheets[i].has_notes())
@@ -72,40 +132,62 @@ impl Book {
         zip.add(
             "[Content_Types].xml",
             self.content_types(noted.len()).as_bytes(),
-        );
-        zip.add("_rels/.rels", package_rels().as_bytes());
+        )?;
+        zip.add("_rels/.rels", package_rels().as_bytes())?;
         zip.add(
             "xl/_rels/workbook.xml.rels",
             self.workbook_rels().as_bytes(),
-        );
-        zip.add_deflated("xl/theme/theme1.xml", theme());
-        zip.add("xl/styles.xml", self.styles.xml().as_bytes());
-        zip.add("xl/workbook.xml", self.workbook().as_bytes());
+        )?;
+        zip.add_deflated("xl/theme/theme1.xml", theme())?;
+        zip.add("xl/styles.xml", self.styles.xml().as_bytes())?;
+        zip.add("xl/workbook.xml", self.workbook().as_bytes())?;
         // Sheets, then their notes (VML blocks numbered across the book, from 1).
         let mut data_id = 1;
         let mut notes = Vec::new();
-        for (i, s) in self.sheets.iter().enumerate() {
-            let k = noted.iter().position(|&j| j == i).map(|k| k + 1);
+        for (i, s) in self.sheets.iter_mut().enumerate() {
             let sheet = format!("xl/worksheets/sheet{}.xml", i + 1);
-            zip.add(&sheet, s.xml(k.map(|_| "rId1")).as_bytes());
-            if let Some(k) = k {
-                let rels = format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1);
-                zip.add(&rels, notes_rels(k).as_bytes());
-                let (comments, vml, blocks) = s.notes_xml(data_id);
-                data_id += blocks;
-                notes.push((k, comments, vml));
+            let rels = format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1);
+            match s {
+                Part::Cells(s) => {
+                    let k = noted.iter().position(|&j| j == i).map(|k| k + 1);
+                    zip.add(&sheet, s.xml(k.map(|_| "rId1")).as_bytes())?;
+                    if let Some(k) = k {
+                        zip.add(&rels, notes_rels(k).as_bytes())?;
+                        let (comments, vml, blocks) = s.notes_xml(data_id);
+                        data_id += blocks;
+                        notes.push((k, comments, vml));
+                    }
+                }
+                Part::Rows(s) => {
+                    let (info, head) = (s.part.info, &s.part.head);
+                    zip.add_streamed(&sheet, info, head, &mut s.part.sink.reader()?, w)?;
+                    if let Some(k) = self.charts.iter().position(|c| c.0 == i) {
+                        zip.add(&rels, drawing_rel(k + 1).as_bytes())?;
+                    }
+                }
             }
         }
-        zip.add("docProps/core.xml", core(props).as_bytes());
-        zip.add("docProps/app.xml", self.app().as_bytes());
+        zip.add("docProps/core.xml", core(props).as_bytes())?;
+        zip.add("docProps/app.xml", self.app().as_bytes())?;
         for (k, _, vml) in &notes {
-            zip.add(&format!("xl/drawings/vmlDrawing{k}.vml"), vml.as_bytes());
+            zip.add(&format!("xl/drawings/vmlDrawing{k}.vml"), vml.as_bytes())?;
         }
         for (k, comments, _) in &notes {
-            zip.add(&format!("xl/comments{k}.xml"), comments.as_bytes());
+            zip.add(&format!("xl/comments{k}.xml"), comments.as_bytes())?;
         }
-        self.sheets.clear();
-        zip.finish()
+        for (k, (_, chart, from, to)) in self.charts.iter().enumerate() {
+            let k = k + 1;
+            zip.add(
+                &format!("xl/drawings/drawing{k}.xml"),
+                chart::drawing_xml(*from, *to).as_bytes(),
+            )?;
+            zip.add(
+                &format!("xl/drawings/_rels/drawing{k}.xml.rels"),
+                chart_rel(k).as_bytes(),
+            )?;
+            zip.add(&format!("xl/charts/chart{k}.xml"), chart.xml().as_bytes())?;
+        }
+        w.write_all(&zip.finish()?)
     }
 
     /// `[Content_Types].xml`; `noted`: how many sheets have notes.
@@ -124,6 +206,9 @@ impl Book {
         }
         for k in 1..=noted {
             x.push_str(&format!(r#"<Override PartName="/xl/comments{k}.xml" ContentType="{CONTENT}.spreadsheetml.comments+xml"/>"#));
+        }
+        for k in 1..=self.charts.len() {
+            x.push_str(&format!(r#"<Override PartName="/xl/drawings/drawing{k}.xml" ContentType="{CONTENT}.drawing+xml"/><Override PartName="/xl/charts/chart{k}.xml" ContentType="{CONTENT}.drawingml.chart+xml"/>"#));
         }
         x.push_str("</Types>");
         x
@@ -153,15 +238,15 @@ impl Book {
         x.push_str(r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/><workbookPr defaultThemeVersion="124226"/><bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"/></bookViews><sheets>"#);
         for (i, s) in self.sheets.iter().enumerate() {
             x.push_str(r#"<sheet name=""#);
-            xml::attr(&mut x, &s.name);
+            xml::attr(&mut x, s.name());
             x.push_str(&format!(r#"" sheetId="{0}" r:id="rId{0}"/>"#, i + 1));
         }
         x.push_str("</sheets>");
-        let filters: Vec<(usize, String)> = self
+        let filters: Vec<(usize, [u32; 4])> = self
             .sheets
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| s.autofilter_range().map(|r| (i, r)))
+            .filter_map(|(i, s)| s.autofilter().map(|r| (i, r)))
             .collect();
         if !filters.is_empty() {
             x.push_str("<definedNames>");
@@ -170,10 +255,10 @@ impl Book {
                     r#"<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">"#
                 ));
                 let mut name = String::new();
-                xml::quoted_sheet(&mut name, &self.sheets[i].name);
+                xml::quoted_sheet(&mut name, self.sheets[i].name());
                 xml::text(&mut x, &name);
                 x.push('!');
-                x.push_str(&range);
+                sheet::absolute_range(&mut x, range);
                 x.push_str("</definedName>");
             }
             x.push_str("</definedNames>");
@@ -190,7 +275,7 @@ impl Book {
         x.push_str(&format!(r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop><HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{n}</vt:i4></vt:variant></vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="{n}" baseType="lpstr">"#));
         for s in &self.sheets {
             x.push_str("<vt:lpstr>");
-            xml::text(&mut x, &s.name);
+            xml::text(&mut x, s.name());
             x.push_str("</vt:lpstr>");
         }
         x.push_str("</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>");
@@ -209,6 +294,20 @@ fn package_rels() -> String {
 fn notes_rels(k: usize) -> String {
     format!(
         r#"{XML_DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/vmlDrawing" Target="../drawings/vmlDrawing{k}.vml"/><Relationship Id="rId2" Type="{REL}/comments" Target="../comments{k}.xml"/></Relationships>"#
+    )
+}
+
+/// `xl/worksheets/_rels/sheetN.xml.rels` of a sheet with the `k`-th drawing.
+fn drawing_rel(k: usize) -> String {
+    format!(
+        r#"{XML_DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/drawing" Target="../drawings/drawing{k}.xml"/></Relationships>"#
+    )
+}
+
+/// `xl/drawings/_rels/drawingk.xml.rels`: its chart.
+fn chart_rel(k: usize) -> String {
+    format!(
+        r#"{XML_DECLARATION}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/chart" Target="../charts/chart{k}.xml"/></Relationships>"#
     )
 }
 

@@ -2,15 +2,15 @@
 //! when the book is saved, plus what goes around them (widths, heights, merges, links, notes,
 //! autofilter, frozen header).
 
-use super::xml::{self, attr, cell_ref, col_name, push_num};
+use super::xml::{self, attr, cell_ref, col_name, push_num, push_u32};
 use std::collections::BTreeMap;
 
 /// Excel's default column width (8.43 characters) and row height (15 pt), in pixels.
-const DEFAULT_COL_PX: u32 = 64;
-const DEFAULT_ROW_PX: u32 = 20;
+pub(super) const DEFAULT_COL_PX: u32 = 64;
+pub(super) const DEFAULT_ROW_PX: u32 = 20;
 /// Excel's last column and row (from 0).
-const MAX_COL: u32 = 16_383;
-const MAX_ROW: u32 = 1_048_575;
+pub(super) const MAX_COL: u32 = 16_383;
+pub(super) const MAX_ROW: u32 = 1_048_575;
 
 /// A note (comment) on a cell, with the size of its box in pixels.
 struct Note {
@@ -37,8 +37,15 @@ pub struct Sheet {
     links: Vec<(u32, u32, String, String)>,
     notes: Vec<Note>,
     autofilter: Option<[u32; 4]>,
-    freeze_top_row: bool,
-    selected: bool,
+    view: View,
+}
+
+/// How a sheet opens: whether its tab is the one selected, and the rows and columns frozen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct View {
+    pub selected: bool,
+    /// Rows above and columns left of the frozen panes' corner.
+    pub freeze: Option<(u32, u32)>,
 }
 
 impl Sheet {
@@ -53,92 +60,48 @@ impl Sheet {
             links: Vec::new(),
             notes: Vec::new(),
             autofilter: None,
-            freeze_top_row: false,
-            selected: false,
+            view: View::default(),
         }
     }
 
     /// Width of a column in characters of the default font (as Excel's column dialog).
     pub fn set_width(&mut self, col: u32, chars: f64) {
-        let px = if chars <= 0.0 {
-            0
-        } else if chars < 1.0 {
-            (chars * 12.0).round() as u32
-        } else {
-            (chars * 7.0).round() as u32 + 5
-        };
-        // Excel's limit: 255 characters.
-        self.widths.insert(col, px.min(1790));
+        self.widths.insert(col, width_px(chars));
     }
 
     /// Height of a row in points.
     pub fn set_height(&mut self, row: u32, points: f64) {
-        self.heights
-            .insert(row, (points * 4.0 / 3.0).round().clamp(0.0, 546.0) as u32);
+        self.heights.insert(row, height_px(points));
     }
 
-    fn begin(&mut self, row: u32, col: u32, style: u32) {
+    /// Appends one cell's element with `write` and indexes it.
+    fn cell(&mut self, row: u32, col: u32, write: impl FnOnce(&mut String)) {
         let start = self.fragments.len() as u32;
-        self.index.push((row, col, start, start));
-        self.fragments.push_str("<c r=\"");
-        cell_ref(&mut self.fragments, row, col);
-        if style > 0 {
-            self.fragments.push_str("\" s=\"");
-            xml::push_u32(&mut self.fragments, style);
-        }
-        self.fragments.push('"');
-    }
-
-    fn end(&mut self) {
-        if let Some(last) = self.index.last_mut() {
-            last.3 = self.fragments.len() as u32;
+        write(&mut self.fragments);
+        let end = self.fragments.len() as u32;
+        if end > start {
+            self.index.push((row, col, start, end));
         }
     }
 
     /// A text cell (inline string). An empty text is a blank cell with the style; a text
     /// longer than a cell holds (32,767 UTF-16 units) is cut there.
     pub fn string(&mut self, row: u32, col: u32, text: &str, style: u32) {
-        if text.is_empty() {
-            return self.blank(row, col, style);
-        }
-        let text = cut_to_cell(text);
-        self.begin(row, col, style);
-        self.fragments.push_str(" t=\"inlineStr\"><is>");
-        xml::t_element(&mut self.fragments, text);
-        self.fragments.push_str("</is></c>");
-        self.end();
+        self.cell(row, col, |x| xml::string_cell(x, row, col, text, style));
     }
 
     /// A number cell; not finite numbers (Excel has none) are written as text.
     pub fn number(&mut self, row: u32, col: u32, n: f64, style: u32) {
-        if !n.is_finite() {
-            return self.string(row, col, &n.to_string(), style);
-        }
-        self.begin(row, col, style);
-        self.fragments.push_str("><v>");
-        xml::push_f64(&mut self.fragments, n);
-        self.fragments.push_str("</v></c>");
-        self.end();
+        self.cell(row, col, |x| xml::number_cell(x, row, col, n, style));
     }
 
     pub fn boolean(&mut self, row: u32, col: u32, b: bool, style: u32) {
-        self.begin(row, col, style);
-        self.fragments.push_str(if b {
-            " t=\"b\"><v>1</v></c>"
-        } else {
-            " t=\"b\"><v>0</v></c>"
-        });
-        self.end();
+        self.cell(row, col, |x| xml::boolean_cell(x, row, col, b, style));
     }
 
     /// A cell with a style and no value (nothing at all without a style).
     pub fn blank(&mut self, row: u32, col: u32, style: u32) {
-        if style == 0 {
-            return;
-        }
-        self.begin(row, col, style);
-        self.fragments.push_str("/>");
-        self.end();
+        self.cell(row, col, |x| xml::blank_cell(x, row, col, style));
     }
 
     /// Merges a range: every cell but the first is written blank with `style` (so borders and
@@ -183,28 +146,17 @@ impl Sheet {
         self.autofilter = Some([r1, c1, r2, c2]);
     }
 
-    /// The `$A$1:$H$10` range of the autofilter, for its defined name.
-    pub fn autofilter_range(&self) -> Option<String> {
-        self.autofilter.map(|[r1, c1, r2, c2]| {
-            let mut x = String::new();
-            for (r, c, sep) in [(r1, c1, ":"), (r2, c2, "")] {
-                x.push('$');
-                col_name(&mut x, c);
-                x.push('$');
-                push_num(&mut x, r + 1);
-                x.push_str(sep);
-            }
-            x
-        })
+    pub fn autofilter_range(&self) -> Option<[u32; 4]> {
+        self.autofilter
     }
 
     pub fn freeze_top_row(&mut self) {
-        self.freeze_top_row = true;
+        self.view.freeze = Some((1, 0));
     }
 
     /// The sheet shown when the book opens.
     pub fn select(&mut self) {
-        self.selected = true;
+        self.view.selected = true;
     }
 
     /// The cells in sheet order, the last given of each.
@@ -222,64 +174,18 @@ impl Sheet {
         out
     }
 
-    fn row_open(x: &mut String, row: u32, height: Option<u32>) {
-        x.push_str("<row r=\"");
-        xml::push_u32(x, row + 1);
-        x.push('"');
-        if let Some(px) = height {
-            x.push_str(" ht=\"");
-            push_num(x, f64::from(px) * 0.75);
-            x.push_str("\" customHeight=\"1\"");
-        }
-    }
-
     /// `xl/worksheets/sheetN.xml`. `drawing`: the relationship of its notes' VML, if any.
     pub fn xml(&self, drawing: Option<&str>) -> String {
         let cells = self.cells_in_order();
         let mut x = String::with_capacity(self.fragments.len() + 2048 + 40 * cells.len());
-        x.push_str(super::XML_DECLARATION);
-        x.push_str(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><dimension ref=""#);
-        match (cells.first(), cells.is_empty()) {
-            (Some(&(r1, _, _, _)), false) => {
-                let (r2, c1, c2) = cells.iter().fold((r1, u32::MAX, 0), |(r2, c1, c2), c| {
-                    (r2.max(c.0), c1.min(c.1), c2.max(c.1))
-                });
-                cell_ref(&mut x, r1, c1);
-                if (r1, c1) != (r2, c2) {
-                    x.push(':');
-                    cell_ref(&mut x, r2, c2);
-                }
-            }
-            _ => x.push_str("A1"),
-        }
-        x.push_str(r#""/><sheetViews><sheetView"#);
-        if self.selected {
-            x.push_str(r#" tabSelected="1""#);
-        }
-        if self.freeze_top_row {
-            x.push_str(r#" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView>"#);
-        } else {
-            x.push_str(r#" workbookViewId="0"/>"#);
-        }
-        x.push_str(r#"</sheetViews><sheetFormatPr defaultRowHeight="15"/>"#);
-        if !self.widths.is_empty() {
-            x.push_str("<cols>");
-            let mut widths = self.widths.iter().peekable();
-            while let Some((&first, &px)) = widths.next() {
-                let mut last = first;
-                while let Some((&c, _)) = widths.next_if(|&(&c, &w)| c == last + 1 && w == px) {
-                    last = c;
-                }
-                x.push_str("<col min=\"");
-                push_num(&mut x, first + 1);
-                x.push_str("\" max=\"");
-                push_num(&mut x, last + 1);
-                x.push_str("\" width=\"");
-                push_num(&mut x, f64::from(px * 256 / 7) / 256.0);
-                x.push_str("\" customWidth=\"1\"/>");
-            }
-            x.push_str("</cols>");
-        }
+        // An empty sheet's range is A1.
+        let dimension = cells.first().map_or([0; 4], |&(r1, _, _, _)| {
+            let (r2, c1, c2) = cells.iter().fold((r1, u32::MAX, 0), |(r2, c1, c2), c| {
+                (r2.max(c.0), c1.min(c.1), c2.max(c.1))
+            });
+            [r1, c1, r2, c2]
+        });
+        head(&mut x, Some(dimension), self.view, &self.widths);
         x.push_str("<sheetData>");
         let mut heights = self.heights.iter().peekable();
         let mut open: Option<u32> = None;
@@ -290,10 +196,10 @@ impl Sheet {
                 }
                 // Rows with a height and no cells before this one.
                 while let Some((&hr, &px)) = heights.next_if(|&(&hr, _)| hr < r) {
-                    Self::row_open(&mut x, hr, Some(px));
+                    row_open(&mut x, hr, Some(px));
                     x.push_str("/>");
                 }
-                Self::row_open(
+                row_open(
                     &mut x,
                     r,
                     heights.next_if(|&(&hr, _)| hr == r).map(|(_, &px)| px),
@@ -307,53 +213,20 @@ impl Sheet {
             x.push_str("</row>");
         }
         for (&hr, &px) in heights {
-            Self::row_open(&mut x, hr, Some(px));
+            row_open(&mut x, hr, Some(px));
             x.push_str("/>");
         }
         x.push_str("</sheetData>");
-        if let Some([r1, c1, r2, c2]) = self.autofilter {
-            x.push_str(r#"<autoFilter ref=""#);
-            cell_ref(&mut x, r1, c1);
-            x.push(':');
-            cell_ref(&mut x, r2, c2);
-            x.push_str(r#""/>"#);
-        }
-        if !self.merges.is_empty() {
-            x.push_str(r#"<mergeCells count=""#);
-            push_num(&mut x, self.merges.len());
-            x.push_str(r#"">"#);
-            for [r1, c1, r2, c2] in &self.merges {
-                x.push_str(r#"<mergeCell ref=""#);
-                cell_ref(&mut x, *r1, *c1);
-                x.push(':');
-                cell_ref(&mut x, *r2, *c2);
-                x.push_str(r#""/>"#);
-            }
-            x.push_str("</mergeCells>");
-        }
-        if !self.links.is_empty() {
-            x.push_str("<hyperlinks>");
-            let mut links: Vec<_> = self.links.iter().collect();
-            links.sort_by_key(|l| (l.0, l.1));
-            links.dedup_by_key(|l| (l.0, l.1));
-            for (r, c, location, display) in links {
-                x.push_str(r#"<hyperlink ref=""#);
-                cell_ref(&mut x, *r, *c);
-                x.push_str(r#"" location=""#);
-                attr(&mut x, location);
-                x.push_str(r#"" display=""#);
-                attr(&mut x, display);
-                x.push_str(r#""/>"#);
-            }
-            x.push_str("</hyperlinks>");
-        }
-        x.push_str(r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><pageSetup fitToHeight="0" orientation="landscape" horizontalDpi="200" verticalDpi="200"/>"#);
-        if let Some(id) = drawing {
-            x.push_str(r#"<legacyDrawing r:id=""#);
-            x.push_str(id);
-            x.push_str(r#""/>"#);
-        }
-        x.push_str("</worksheet>");
+        tail(
+            &mut x,
+            &Tail {
+                autofilter: self.autofilter,
+                merges: &self.merges,
+                links: &self.links,
+                drawing: None,
+                legacy_drawing: drawing,
+            },
+        );
         x
     }
 
@@ -447,27 +320,210 @@ impl Sheet {
     }
 }
 
-/// Excel's limit for the text of a cell, in UTF-16 units.
-const MAX_CELL_TEXT: usize = 32_767;
-
-/// `text`, cut to what a cell holds.
-fn cut_to_cell(text: &str) -> &str {
-    if text.len() <= MAX_CELL_TEXT {
-        return text; // UTF-8 bytes ≥ UTF-16 units
+/// Appends `$A$1:$H$10` (first row, first column, last row, last column).
+pub(super) fn absolute_range(x: &mut String, [r1, c1, r2, c2]: [u32; 4]) {
+    for (r, c, sep) in [(r1, c1, ":"), (r2, c2, "")] {
+        x.push('$');
+        col_name(x, c);
+        x.push('$');
+        push_num(x, r + 1);
+        x.push_str(sep);
     }
-    let mut units = 0;
-    for (i, c) in text.char_indices() {
-        units += c.len_utf16();
-        if units > MAX_CELL_TEXT {
-            return &text[..i];
+}
+
+/// A column `chars` characters of the default font wide (as Excel's column dialog), in pixels.
+pub(super) fn width_px(chars: f64) -> u32 {
+    let px = if chars <= 0.0 {
+        0
+    } else if chars < 1.0 {
+        (chars * 12.0).round() as u32
+    } else {
+        (chars * 7.0).round() as u32 + 5
+    };
+    // Excel's limit: 255 characters.
+    px.min(1790)
+}
+
+/// A row `points` high, in pixels.
+pub(super) fn height_px(points: f64) -> u32 {
+    (points * 4.0 / 3.0).round().clamp(0.0, 546.0) as u32
+}
+
+/// Appends a `<row>` start tag, left open (`height` in pixels, if not the default).
+pub(super) fn row_open(x: &mut String, row: u32, height: Option<u32>) {
+    x.push_str("<row r=\"");
+    push_u32(x, row + 1);
+    x.push('"');
+    if let Some(px) = height {
+        x.push_str(" ht=\"");
+        push_num(x, f64::from(px) * 0.75);
+        x.push_str("\" customHeight=\"1\"");
+    }
+}
+
+/// Appends a worksheet's XML up to `<sheetData>`: the range its cells take (`dimension`:
+/// first row, first column, last row, last column; none for a sheet written row by row,
+/// whose range is not known yet: the element is optional), how it opens, its column widths
+/// (pixels).
+pub(super) fn head(
+    x: &mut String,
+    dimension: Option<[u32; 4]>,
+    view: View,
+    widths: &BTreeMap<u32, u32>,
+) {
+    x.push_str(super::XML_DECLARATION);
+    x.push_str(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#);
+    if let Some([r1, c1, r2, c2]) = dimension {
+        x.push_str(r#"<dimension ref=""#);
+        cell_ref(x, r1, c1);
+        if (r1, c1) != (r2, c2) {
+            x.push(':');
+            cell_ref(x, r2, c2);
+        }
+        x.push_str(r#""/>"#);
+    }
+    x.push_str(r#"<sheetViews><sheetView"#);
+    if view.selected {
+        x.push_str(r#" tabSelected="1""#);
+    }
+    x.push_str(r#" workbookViewId="0""#);
+    match view.freeze {
+        Some((rows, cols)) if rows > 0 || cols > 0 => {
+            x.push_str("><pane");
+            if cols > 0 {
+                x.push_str(r#" xSplit=""#);
+                push_u32(x, cols);
+                x.push('"');
+            }
+            if rows > 0 {
+                x.push_str(r#" ySplit=""#);
+                push_u32(x, rows);
+                x.push('"');
+            }
+            x.push_str(r#" topLeftCell=""#);
+            cell_ref(x, rows, cols);
+            // The selections Excel writes for each kind of frozen pane.
+            let selection = |x: &mut String, pane: &str, cell: Option<(u32, u32)>| {
+                x.push_str(r#"<selection pane=""#);
+                x.push_str(pane);
+                x.push('"');
+                if let Some((r, c)) = cell {
+                    for attribute in [" activeCell=\"", "\" sqref=\""] {
+                        x.push_str(attribute);
+                        cell_ref(x, r, c);
+                    }
+                    x.push('"');
+                }
+                x.push_str("/>");
+            };
+            if rows > 0 && cols > 0 {
+                x.push_str(r#"" activePane="bottomRight" state="frozen"/>"#);
+                selection(x, "topRight", Some((0, cols)));
+                selection(x, "bottomLeft", Some((rows, 0)));
+                selection(x, "bottomRight", None);
+            } else {
+                let pane = if cols > 0 { "topRight" } else { "bottomLeft" };
+                x.push_str(r#"" activePane=""#);
+                x.push_str(pane);
+                x.push_str(r#"" state="frozen"/>"#);
+                selection(x, pane, None);
+            }
+            x.push_str("</sheetView>");
+        }
+        _ => x.push_str("/>"),
+    }
+    x.push_str(r#"</sheetViews><sheetFormatPr defaultRowHeight="15"/>"#);
+    if !widths.is_empty() {
+        x.push_str("<cols>");
+        let mut widths = widths.iter().peekable();
+        while let Some((&first, &px)) = widths.next() {
+            let mut last = first;
+            while let Some((&c, _)) = widths.next_if(|&(&c, &w)| c == last + 1 && w == px) {
+                last = c;
+            }
+            x.push_str("<col min=\"");
+            push_num(x, first + 1);
+            x.push_str("\" max=\"");
+            push_num(x, last + 1);
+            x.push_str("\" width=\"");
+            push_num(x, f64::from(px * 256 / 7) / 256.0);
+            x.push_str("\" customWidth=\"1\"/>");
+        }
+        x.push_str("</cols>");
+    }
+}
+
+/// What follows a worksheet's `<sheetData>`.
+pub(super) struct Tail<'a> {
+    pub autofilter: Option<[u32; 4]>,
+    pub merges: &'a [[u32; 4]],
+    /// Cell → location (`'Sheet'!A1`) and the text shown.
+    pub links: &'a [(u32, u32, String, String)],
+    /// Relationship of the sheet's drawing (charts), if any.
+    pub drawing: Option<&'a str>,
+    /// Relationship of its notes' VML, if any.
+    pub legacy_drawing: Option<&'a str>,
+}
+
+/// Appends a worksheet's XML after `</sheetData>`, to its end.
+pub(super) fn tail(x: &mut String, t: &Tail) {
+    if let Some([r1, c1, r2, c2]) = t.autofilter {
+        x.push_str(r#"<autoFilter ref=""#);
+        cell_ref(x, r1, c1);
+        x.push(':');
+        cell_ref(x, r2, c2);
+        x.push_str(r#""/>"#);
+    }
+    if !t.merges.is_empty() {
+        x.push_str(r#"<mergeCells count=""#);
+        push_num(x, t.merges.len());
+        x.push_str(r#"">"#);
+        for [r1, c1, r2, c2] in t.merges {
+            x.push_str(r#"<mergeCell ref=""#);
+            cell_ref(x, *r1, *c1);
+            x.push(':');
+            cell_ref(x, *r2, *c2);
+            x.push_str(r#""/>"#);
+        }
+        x.push_str("</mergeCells>");
+    }
+    if !t.links.is_empty() {
+        x.push_str("<hyperlinks>");
+        let mut links: Vec<_> = t.links.iter().collect();
+        links.sort_by_key(|l| (l.0, l.1));
+        links.dedup_by_key(|l| (l.0, l.1));
+        for (r, c, location, display) in links {
+            x.push_str(r#"<hyperlink ref=""#);
+            cell_ref(x, *r, *c);
+            x.push_str(r#"" location=""#);
+            attr(x, location);
+            x.push_str(r#"" display=""#);
+            attr(x, display);
+            x.push_str(r#""/>"#);
+        }
+        x.push_str("</hyperlinks>");
+    }
+    x.push_str(r#"<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/><pageSetup fitToHeight="0" orientation="landscape" horizontalDpi="200" verticalDpi="200"/>"#);
+    for (element, id) in [("drawing", t.drawing), ("legacyDrawing", t.legacy_drawing)] {
+        if let Some(id) = id {
+            x.push('<');
+            x.push_str(element);
+            x.push_str(r#" r:id=""#);
+            x.push_str(id);
+            x.push_str(r#""/>"#);
         }
     }
-    text
+    x.push_str("</worksheet>");
 }
 
 /// The cell (column or row) `offset` pixels after the start of cell `from`, and the offset
 /// within it; `size` gives each cell's size in pixels.
-fn skip_cells(mut from: u32, mut offset: u32, last: u32, size: impl Fn(u32) -> u32) -> (u32, u32) {
+pub(super) fn skip_cells(
+    mut from: u32,
+    mut offset: u32,
+    last: u32,
+    size: impl Fn(u32) -> u32,
+) -> (u32, u32) {
     while offset >= size(from) && from < last {
         offset -= size(from);
         from += 1;
@@ -510,15 +566,6 @@ mod tests {
              <row r=\"10\" ht=\"15\" customHeight=\"1\"/>"
         );
         assert!(xml.contains(r#"<dimension ref="A2:C5"/>"#), "{xml}");
-    }
-
-    #[test]
-    fn a_text_longer_than_a_cell_holds_is_cut_at_the_limit() {
-        let long = "é".repeat(40_000); // 2 bytes, 1 UTF-16 unit each
-        assert_eq!(cut_to_cell(&long).chars().count(), MAX_CELL_TEXT);
-        let emoji = "😀".repeat(20_000); // 2 UTF-16 units each
-        assert_eq!(cut_to_cell(&emoji).chars().count(), MAX_CELL_TEXT / 2);
-        assert_eq!(cut_to_cell("corto"), "corto");
     }
 
     #[test]

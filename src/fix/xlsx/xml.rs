@@ -109,6 +109,77 @@ pub fn quoted_sheet(x: &mut String, name: &str) {
     x.push('\'');
 }
 
+/// Excel's limit for the text of a cell, in UTF-16 units.
+const MAX_CELL_TEXT: usize = 32_767;
+
+/// `text`, cut to what a cell holds.
+pub fn cut_to_cell(text: &str) -> &str {
+    if text.len() <= MAX_CELL_TEXT {
+        return text; // UTF-8 bytes ≥ UTF-16 units
+    }
+    let mut units = 0;
+    for (i, c) in text.char_indices() {
+        units += c.len_utf16();
+        if units > MAX_CELL_TEXT {
+            return &text[..i];
+        }
+    }
+    text
+}
+
+/// Appends the start of a `<c>` element, `<c r="B2" s="3"` (style 0, Excel's default, has no
+/// `s`), left open for its type and value.
+fn cell_start(x: &mut String, row: u32, col: u32, style: u32) {
+    x.push_str("<c r=\"");
+    cell_ref(x, row, col);
+    if style > 0 {
+        x.push_str("\" s=\"");
+        push_u32(x, style);
+    }
+    x.push('"');
+}
+
+/// Appends a text cell (an inline string, cut to what a cell holds); an empty text is a blank
+/// cell with the style.
+pub fn string_cell(x: &mut String, row: u32, col: u32, text: &str, style: u32) {
+    if text.is_empty() {
+        return blank_cell(x, row, col, style);
+    }
+    cell_start(x, row, col, style);
+    x.push_str(" t=\"inlineStr\"><is>");
+    t_element(x, cut_to_cell(text));
+    x.push_str("</is></c>");
+}
+
+/// Appends a number cell; not finite numbers (Excel has none) are written as text.
+pub fn number_cell(x: &mut String, row: u32, col: u32, n: f64, style: u32) {
+    if !n.is_finite() {
+        return string_cell(x, row, col, &n.to_string(), style);
+    }
+    cell_start(x, row, col, style);
+    x.push_str("><v>");
+    push_f64(x, n);
+    x.push_str("</v></c>");
+}
+
+/// Appends a boolean cell.
+pub fn boolean_cell(x: &mut String, row: u32, col: u32, b: bool, style: u32) {
+    cell_start(x, row, col, style);
+    x.push_str(if b {
+        " t=\"b\"><v>1</v></c>"
+    } else {
+        " t=\"b\"><v>0</v></c>"
+    });
+}
+
+/// Appends a cell with a style and no value (nothing at all without a style).
+pub fn blank_cell(x: &mut String, row: u32, col: u32, style: u32) {
+    if style > 0 {
+        cell_start(x, row, col, style);
+        x.push_str("/>");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +229,14 @@ mod tests {
             x.push(' ');
         }
         assert_eq!(x, "A1 Z10 AA1 ZZ100 AAA1 XFD1048576 ");
+    }
+
+    #[test]
+    fn a_text_longer_than_a_cell_holds_is_cut_at_the_limit() {
+        let long = "é".repeat(40_000); // 2 bytes, 1 UTF-16 unit each
+        assert_eq!(cut_to_cell(&long).chars().count(), MAX_CELL_TEXT);
+        let emoji = "😀".repeat(20_000); // 2 UTF-16 units each
+        assert_eq!(cut_to_cell(&emoji).chars().count(), MAX_CELL_TEXT / 2);
+        assert_eq!(cut_to_cell("corto"), "corto");
     }
 }

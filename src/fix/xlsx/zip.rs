@@ -8,6 +8,7 @@
 
 use flate2::{Compress, Compression, FlushCompress, Status};
 use std::cell::RefCell;
+use std::io::{self, Read, Write};
 
 /// Parts smaller than this are stored, not deflated.
 pub const STORE_BELOW: usize = 1024;
@@ -56,12 +57,135 @@ pub fn deflate(data: &[u8]) -> Deflated {
     }
 }
 
-/// A ZIP archive being written to memory.
+/// A part deflated as it is written, for parts too long to hold in memory: its compressed
+/// bytes go to `sink` every 64 KB.
+pub struct DeflateStream<W: Write> {
+    z: Compress,
+    out: Vec<u8>,
+    sink: W,
+    crc: crc32fast::Hasher,
+    len: u64,
+    written: u64,
+}
+
+/// A part deflated by a [`DeflateStream`]: its deflated beginning (written last, when it
+/// was known), where the rest of its compressed bytes went, and what the archive's
+/// directory needs.
+pub struct Streamed<W> {
+    pub head: Vec<u8>,
+    pub sink: W,
+    pub info: StreamedInfo,
+}
+
+/// CRC-32 and lengths of a streamed part.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamedInfo {
+    pub crc: u32,
+    /// Length of the part and of its compressed bytes.
+    pub len: u64,
+    pub compressed: u64,
+}
+
+const STREAM_CHUNK: usize = 64 * 1024;
+
+impl<W: Write> DeflateStream<W> {
+    pub fn new(sink: W) -> DeflateStream<W> {
+        DeflateStream {
+            z: Compress::new(Compression::new(u32::from(super::super::ZIP_LEVEL)), false),
+            out: Vec::with_capacity(2 * STREAM_CHUNK),
+            sink,
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+            written: 0,
+        }
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.crc.update(data);
+        self.len += data.len() as u64;
+        self.run(data, FlushCompress::None)
+    }
+
+    /// Deflates `data` with `flush`; with `Finish`, until the stream ends.
+    fn run(&mut self, mut data: &[u8], flush: FlushCompress) -> io::Result<()> {
+        loop {
+            if self.out.capacity() - self.out.len() < 1024 {
+                self.out.reserve(STREAM_CHUNK);
+            }
+            let before = self.z.total_in();
+            let status = self
+                .z
+                .compress_vec(data, &mut self.out, flush)
+                .map_err(io::Error::other)?;
+            data = &data[(self.z.total_in() - before) as usize..];
+            if self.out.len() >= STREAM_CHUNK {
+                self.sink.write_all(&self.out)?;
+                self.written += self.out.len() as u64;
+                self.out.clear();
+            }
+            let done = match flush {
+                FlushCompress::Finish => status == Status::StreamEnd,
+                _ => data.is_empty() && self.out.capacity() > self.out.len(),
+            };
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Ends the part, with `head` before everything written: a beginning that could only be
+    /// written at the end (a worksheet's range). It is deflated on its own and ends on a byte
+    /// boundary without ending the stream, so the blocks deflated so far follow it as they
+    /// are (they never refer back past their own start).
+    pub fn finish(mut self, head: &[u8]) -> io::Result<Streamed<W>> {
+        self.run(&[], FlushCompress::Finish)?;
+        self.sink.write_all(&self.out)?;
+        self.written += self.out.len() as u64;
+        let mut z = Compress::new(Compression::new(u32::from(super::super::ZIP_LEVEL)), false);
+        let mut deflated = Vec::with_capacity(head.len() / 2 + 1024);
+        loop {
+            let consumed = z.total_in() as usize;
+            z.compress_vec(&head[consumed..], &mut deflated, FlushCompress::Sync)
+                .map_err(io::Error::other)?;
+            if z.total_in() as usize == head.len() && deflated.len() < deflated.capacity() {
+                break;
+            }
+            deflated.reserve(deflated.capacity().max(1024));
+        }
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(head);
+        crc.combine(&self.crc);
+        Ok(Streamed {
+            info: StreamedInfo {
+                crc: crc.finalize(),
+                len: head.len() as u64 + self.len,
+                compressed: deflated.len() as u64 + self.written,
+            },
+            head: deflated,
+            sink: self.sink,
+        })
+    }
+}
+
+/// A ZIP archive being written: to memory, and for a book with streamed parts, on to a file
+/// as it goes ([`Archive::add_streamed`]).
 #[derive(Default)]
 pub struct Archive {
+    /// Bytes not yet flushed.
     out: Vec<u8>,
+    /// Bytes already flushed.
+    flushed: u64,
     central: Vec<u8>,
     entries: u16,
+}
+
+/// The ZIP format without ZIP64: sizes and offsets fit in 32 bits.
+fn zip32(n: u64, what: &str) -> io::Result<u32> {
+    u32::try_from(n).map_err(|_| {
+        io::Error::other(format!(
+            "{what} pasa de 4 GB, el límite de un .xlsx sin ZIP64"
+        ))
+    })
 }
 
 impl Archive {
@@ -72,23 +196,64 @@ impl Archive {
         }
     }
 
+    /// Adds a part deflated by a [`DeflateStream`]: its `info`, its deflated `head`, and the
+    /// rest of its compressed bytes, which `read` reads back from where they waited. The
+    /// archive so far and the part go to `w`.
+    pub fn add_streamed(
+        &mut self,
+        name: &str,
+        info: StreamedInfo,
+        head: &[u8],
+        read: &mut impl Read,
+        w: &mut impl Write,
+    ) -> io::Result<()> {
+        let len = zip32(info.len, name)?;
+        let compressed = zip32(info.compressed, name)?;
+        self.entry(name, 8, info.crc, len, compressed, head)?;
+        w.write_all(&self.out)?;
+        self.flushed += self.out.len() as u64;
+        self.out.clear();
+        let rest = info.compressed - head.len() as u64;
+        let copied = io::copy(&mut read.take(rest), w)?;
+        if copied != rest {
+            return Err(io::Error::other(format!(
+                "{name}: se leyeron {copied} de {rest} bytes"
+            )));
+        }
+        self.flushed += copied;
+        Ok(())
+    }
+
     /// Adds a part: stored when small, deflated otherwise.
-    pub fn add(&mut self, name: &str, data: &[u8]) {
+    pub fn add(&mut self, name: &str, data: &[u8]) -> io::Result<()> {
         if data.len() < STORE_BELOW {
-            self.entry(name, 0, crc32fast::hash(data), data.len() as u32, data);
+            let len = zip32(data.len() as u64, name)?;
+            self.entry(name, 0, crc32fast::hash(data), len, len, data)
         } else {
             let d = deflate(data);
-            self.add_deflated(name, &d);
+            self.add_deflated(name, &d)
         }
     }
 
     /// Adds a part compressed beforehand (a part that is the same in every book).
-    pub fn add_deflated(&mut self, name: &str, d: &Deflated) {
-        self.entry(name, 8, d.crc, d.len, &d.data);
+    pub fn add_deflated(&mut self, name: &str, d: &Deflated) -> io::Result<()> {
+        let compressed = zip32(d.data.len() as u64, name)?;
+        self.entry(name, 8, d.crc, d.len, compressed, &d.data)
     }
 
-    fn entry(&mut self, name: &str, method: u16, crc: u32, len: u32, data: &[u8]) {
-        let offset = self.out.len() as u32;
+    /// A local header and `data`, and the part's entry in the central directory.
+    /// `compressed`: length of the compressed data (`data` may be empty when it follows
+    /// separately).
+    fn entry(
+        &mut self,
+        name: &str,
+        method: u16,
+        crc: u32,
+        len: u32,
+        compressed: u32,
+        data: &[u8],
+    ) -> io::Result<()> {
+        let offset = zip32(self.flushed + self.out.len() as u64, "el libro")?;
         let header = |out: &mut Vec<u8>, signature: u32| {
             out.extend_from_slice(&signature.to_le_bytes());
             if signature == CENTRAL {
@@ -100,7 +265,7 @@ impl Archive {
             out.extend_from_slice(&0u16.to_le_bytes()); // time 00:00
             out.extend_from_slice(&DATE.to_le_bytes());
             out.extend_from_slice(&crc.to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&compressed.to_le_bytes());
             out.extend_from_slice(&len.to_le_bytes());
             out.extend_from_slice(&(name.len() as u16).to_le_bytes());
             out.extend_from_slice(&0u16.to_le_bytes()); // extra field
@@ -116,11 +281,12 @@ impl Archive {
         self.central.extend_from_slice(&offset.to_le_bytes());
         self.central.extend_from_slice(name.as_bytes());
         self.entries += 1;
+        Ok(())
     }
 
-    /// The archive's bytes.
-    pub fn finish(mut self) -> Vec<u8> {
-        let at = self.out.len() as u32;
+    /// The archive's bytes (those not yet flushed, for a book with streamed parts).
+    pub fn finish(mut self) -> io::Result<Vec<u8>> {
+        let at = zip32(self.flushed + self.out.len() as u64, "el libro")?;
         self.out.extend_from_slice(&self.central);
         self.out.extend_from_slice(&END.to_le_bytes());
         self.out.extend_from_slice(&0u16.to_le_bytes()); // this disk
@@ -131,7 +297,7 @@ impl Archive {
             .extend_from_slice(&(self.central.len() as u32).to_le_bytes());
         self.out.extend_from_slice(&at.to_le_bytes());
         self.out.extend_from_slice(&0u16.to_le_bytes()); // comment
-        self.out
+        Ok(self.out)
     }
 }
 
@@ -141,15 +307,37 @@ mod tests {
     use std::io::Read;
 
     #[test]
-    fn zip_reads_every_part_back_stored_or_deflated() {
+    fn zip_reads_every_part_back_stored_or_deflated_or_streamed() {
         let big: String = (0..5000).map(|i| format!("<c r=\"A{i}\"/>")).collect();
+        let mut out = Vec::new();
         let mut a = Archive::default();
-        a.add("small.xml", b"<a/>");
-        a.add("dir/big.xml", big.as_bytes());
-        a.add_deflated("pre.xml", &deflate(b"the same in every book"));
-        let bytes = a.finish();
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        assert_eq!(z.len(), 3);
+        a.add("small.xml", b"<a/>").unwrap();
+        a.add("dir/big.xml", big.as_bytes()).unwrap();
+        a.add_deflated("pre.xml", &deflate(b"the same in every book"))
+            .unwrap();
+        // A streamed part: written in pieces (more than one 64 KB chunk of output), its
+        // beginning given at the end.
+        let rows: Vec<String> = (0..40_000)
+            .map(|i| format!("<row r=\"{i}\"><c><v>{}</v></c></row>", i * 7919 % 10007))
+            .collect();
+        let mut stream = DeflateStream::new(Vec::new());
+        for r in &rows {
+            stream.write(r.as_bytes()).unwrap();
+        }
+        let part = stream.finish(b"<head/>").unwrap();
+        assert!(part.sink.len() > 2 * STREAM_CHUNK);
+        a.add_streamed(
+            "streamed.xml",
+            part.info,
+            &part.head,
+            &mut part.sink.as_slice(),
+            &mut out,
+        )
+        .unwrap();
+        a.add("after.xml", b"<after/>").unwrap();
+        out.extend(a.finish().unwrap());
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(out)).unwrap();
+        assert_eq!(z.len(), 5);
         let mut read = |name: &str| {
             let mut f = z.by_name(name).unwrap();
             let method = f.compression();
@@ -164,5 +352,13 @@ mod tests {
         let (s, m) = read("dir/big.xml");
         assert_eq!((s == big, m), (true, zip::CompressionMethod::Deflated));
         assert_eq!(read("pre.xml").0, "the same in every book");
+        // zip checks the CRC when the entry has been read to the end.
+        let (s, m) = read("streamed.xml");
+        assert_eq!(m, zip::CompressionMethod::Deflated);
+        assert!(
+            s == format!("<head/>{}", rows.concat()),
+            "streamed part differs"
+        );
+        assert_eq!(read("after.xml").0, "<after/>");
     }
 }

@@ -1,0 +1,194 @@
+//! A worksheet written row by row, in order, and deflated as it goes: for the sheets of
+//! `resumen.xlsx`, whose rows grow with the run (a state's `Metas` has hundreds of thousands)
+//! and must not stay in memory. Its compressed XML waits in a [`Spool`] (a temporary file)
+//! until the book is saved.
+
+use super::sheet::{self, Tail, View};
+use super::xml;
+use super::zip::{DeflateStream, Streamed};
+use std::collections::BTreeMap;
+use std::io::{self, Read, Seek, Write};
+
+/// Where a streamed part's compressed bytes wait: an anonymous temporary file, or memory when
+/// there is no usable temporary folder (same bytes in the end).
+pub enum Spool {
+    File(std::fs::File),
+    Memory(Vec<u8>),
+}
+
+impl Spool {
+    pub fn new() -> Spool {
+        tempfile::tempfile().map_or_else(|_| Spool::Memory(Vec::new()), Spool::File)
+    }
+
+    /// Reads back what was written, from the start.
+    pub fn reader(&mut self) -> io::Result<Box<dyn Read + '_>> {
+        Ok(match self {
+            Spool::File(f) => {
+                f.rewind()?;
+                Box::new(f)
+            }
+            Spool::Memory(v) => Box::new(v.as_slice()),
+        })
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Spool::File(f) => f.write(buf),
+            Spool::Memory(v) => v.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Spool::File(f) => f.flush(),
+            Spool::Memory(_) => Ok(()),
+        }
+    }
+}
+
+/// A worksheet whose rows are given in order, each row's cells in column order. Its XML is
+/// deflated every 64 KB.
+pub struct RowSheet {
+    pub name: String,
+    view: View,
+    widths: BTreeMap<u32, u32>,
+    /// Row 0's height in pixels (the header's), if set.
+    header_px: Option<u32>,
+    /// XML not yet deflated.
+    xml: String,
+    stream: DeflateStream<Spool>,
+    /// Rows started so far (the current one is `rows - 1`).
+    rows: u32,
+    /// The last column with a cell.
+    last_col: u32,
+}
+
+/// XML gathered before it is handed to the compressor.
+const BATCH: usize = 32 * 1024;
+
+/// A sheet written by [`RowSheet`], ready for the book.
+pub struct StreamedSheet {
+    pub name: String,
+    pub part: Streamed<Spool>,
+    pub autofilter: Option<[u32; 4]>,
+}
+
+impl RowSheet {
+    /// A sheet named `name` that opens as `view`, its columns `widths` characters wide.
+    pub fn new(name: &str, view: View, widths: &[f64]) -> RowSheet {
+        let widths: BTreeMap<u32, u32> = widths
+            .iter()
+            .enumerate()
+            .map(|(c, w)| (c as u32, sheet::width_px(*w)))
+            .collect();
+        RowSheet {
+            name: name.to_string(),
+            view,
+            widths,
+            header_px: None,
+            xml: String::with_capacity(2 * BATCH),
+            stream: DeflateStream::new(Spool::new()),
+            rows: 0,
+            last_col: 0,
+        }
+    }
+
+    /// Starts the next row (`points` high, or the default height); returns its index.
+    pub fn row(&mut self, points: Option<f64>) -> io::Result<u32> {
+        if self.rows > 0 {
+            self.xml.push_str("</row>");
+        }
+        let r = self.rows;
+        let px = points.map(sheet::height_px);
+        if r == 0 {
+            self.header_px = px;
+        }
+        sheet::row_open(&mut self.xml, r, px);
+        self.xml.push('>');
+        self.rows += 1;
+        if self.xml.len() >= BATCH {
+            self.stream.write(self.xml.as_bytes())?;
+            self.xml.clear();
+        }
+        Ok(r)
+    }
+
+    /// Appends a cell of the current row with `write`.
+    fn cell(&mut self, col: u32, write: impl FnOnce(&mut String, u32)) {
+        let before = self.xml.len();
+        write(&mut self.xml, self.rows.saturating_sub(1));
+        if self.xml.len() > before {
+            self.last_col = self.last_col.max(col);
+        }
+    }
+
+    /// A text cell in the current row.
+    pub fn string(&mut self, col: u32, text: &str, style: u32) {
+        self.cell(col, |x, row| xml::string_cell(x, row, col, text, style));
+    }
+
+    /// A number cell in the current row.
+    pub fn number(&mut self, col: u32, n: f64, style: u32) {
+        self.cell(col, |x, row| xml::number_cell(x, row, col, n, style));
+    }
+
+    /// How many rows were started.
+    pub fn rows(&self) -> u32 {
+        self.rows
+    }
+
+    /// The cell (column, offset, row, offset) `x` and `y` pixels right of and below the top
+    /// left corner of cell (`row`, `col`): where a chart's corner falls.
+    pub fn cell_at(&self, row: u32, col: u32, x: u32, y: u32) -> [u32; 4] {
+        let col_px = |c| {
+            self.widths
+                .get(&c)
+                .copied()
+                .unwrap_or(sheet::DEFAULT_COL_PX)
+        };
+        let row_px = |r| match (r, self.header_px) {
+            (0, Some(px)) => px,
+            _ => sheet::DEFAULT_ROW_PX,
+        };
+        let (c, dx) = sheet::skip_cells(col, x, sheet::MAX_COL, col_px);
+        let (r, dy) = sheet::skip_cells(row, y, sheet::MAX_ROW, row_px);
+        [c, dx, r, dy]
+    }
+
+    /// Ends the sheet: an autofilter over its columns `0..=last_col` (header row and every row
+    /// after it), and `drawing`, the relationship of its charts' drawing.
+    pub fn finish(
+        mut self,
+        filter_to_col: Option<u32>,
+        drawing: Option<&str>,
+    ) -> io::Result<StreamedSheet> {
+        if self.rows > 0 {
+            self.xml.push_str("</row>");
+        }
+        self.xml.push_str("</sheetData>");
+        let autofilter = filter_to_col.map(|c| [0, 0, self.rows.saturating_sub(1).max(1), c]);
+        sheet::tail(
+            &mut self.xml,
+            &Tail {
+                autofilter,
+                merges: &[],
+                links: &[],
+                drawing,
+                legacy_drawing: None,
+            },
+        );
+        self.stream.write(self.xml.as_bytes())?;
+        // The beginning, now that the sheet's range is known.
+        let mut head = String::with_capacity(4096);
+        let dimension = [0, 0, self.rows.saturating_sub(1), self.last_col];
+        sheet::head(&mut head, Some(dimension), self.view, &self.widths);
+        head.push_str("<sheetData>");
+        Ok(StreamedSheet {
+            name: self.name,
+            part: self.stream.finish(head.as_bytes())?,
+            autofilter,
+        })
+    }
+}
