@@ -42,10 +42,6 @@ use std::sync::Mutex;
 
 /// Name of the summary workbook.
 pub const RESUMEN: &str = "resumen.xlsx";
-/// Deflate level of the written workbooks: the fastest. Level 6 (rust_xlsxwriter's default)
-/// makes them 23 % smaller (28 KB instead of 36 KB a workbook) but cost 29 % more of the
-/// fix-up work (callgrind, 200 generated captures: 6.45 G instructions instead of 5.0 G).
-pub(crate) const ZIP_LEVEL: u8 = 1;
 /// Suffix of the fix-up workbooks.
 pub const SUFFIX: &str = "-correcciones.xlsx";
 

@@ -21,6 +21,7 @@
 //! converts two with LibreOffice.
 
 mod chart;
+mod deflate;
 mod sheet;
 mod stream;
 mod styles;

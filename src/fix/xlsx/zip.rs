@@ -3,10 +3,9 @@
 //! same book gives the same bytes).
 //!
 //! Parts under [`STORE_BELOW`] bytes are stored as they are: deflating them would save a few
-//! hundred bytes a book but start a compressor for each (resetting its 128 KB hash table), and
-//! a book has ~30 parts, most of them small.
+//! hundred bytes a book; the others are deflated by `deflate.rs`.
 
-use flate2::{Compress, Compression, FlushCompress, Status};
+use super::deflate::Encoder;
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 
@@ -27,29 +26,14 @@ pub struct Deflated {
 }
 
 thread_local! {
-    /// One compressor per thread, reset for each part (creating one allocates ~300 KB).
-    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(
-        Compression::new(u32::from(super::super::ZIP_LEVEL)),
-        false,
-    ));
+    /// One encoder per thread (its 128 KB hash table is never cleared: see `deflate.rs`).
+    static ENCODER: RefCell<Encoder> = RefCell::new(Encoder::default());
 }
 
-/// Raw deflate of `data` at the workbooks' level.
+/// Raw deflate of `data`.
 pub fn deflate(data: &[u8]) -> Deflated {
     let mut out = Vec::with_capacity(data.len() / 2 + 64);
-    COMPRESSOR.with_borrow_mut(|c| {
-        c.reset();
-        loop {
-            let consumed = c.total_in() as usize;
-            let status = c
-                .compress_vec(&data[consumed..], &mut out, FlushCompress::Finish)
-                .expect("deflate of an in-memory buffer");
-            if status == Status::StreamEnd {
-                break;
-            }
-            out.reserve(out.capacity().max(1024));
-        }
-    });
+    ENCODER.with_borrow_mut(|e| e.compress(data, &mut out));
     Deflated {
         data: out,
         crc: crc32fast::hash(data),
@@ -60,7 +44,7 @@ pub fn deflate(data: &[u8]) -> Deflated {
 /// A part deflated as it is written, for parts too long to hold in memory: its compressed
 /// bytes go to `sink` every 64 KB.
 pub struct DeflateStream<W: Write> {
-    z: Compress,
+    encoder: Encoder,
     out: Vec<u8>,
     sink: W,
     crc: crc32fast::Hasher,
@@ -90,47 +74,35 @@ const STREAM_CHUNK: usize = 64 * 1024;
 
 impl<W: Write> DeflateStream<W> {
     pub fn new(sink: W) -> DeflateStream<W> {
-        DeflateStream {
-            z: Compress::new(Compression::new(u32::from(super::super::ZIP_LEVEL)), false),
+        let mut s = DeflateStream {
+            encoder: Encoder::default(),
             out: Vec::with_capacity(2 * STREAM_CHUNK),
             sink,
             crc: crc32fast::Hasher::new(),
             len: 0,
             written: 0,
-        }
+        };
+        s.encoder.begin(&mut s.out);
+        s
     }
 
+    /// Deflates the next piece of the part (matches stay within a piece: give pieces of
+    /// tens of KB).
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
         self.crc.update(data);
         self.len += data.len() as u64;
-        self.run(data, FlushCompress::None)
+        self.encoder.feed(data, &mut self.out);
+        if self.out.len() >= STREAM_CHUNK {
+            self.drain()?;
+        }
+        Ok(())
     }
 
-    /// Deflates `data` with `flush`; with `Finish`, until the stream ends.
-    fn run(&mut self, mut data: &[u8], flush: FlushCompress) -> io::Result<()> {
-        loop {
-            if self.out.capacity() - self.out.len() < 1024 {
-                self.out.reserve(STREAM_CHUNK);
-            }
-            let before = self.z.total_in();
-            let status = self
-                .z
-                .compress_vec(data, &mut self.out, flush)
-                .map_err(io::Error::other)?;
-            data = &data[(self.z.total_in() - before) as usize..];
-            if self.out.len() >= STREAM_CHUNK {
-                self.sink.write_all(&self.out)?;
-                self.written += self.out.len() as u64;
-                self.out.clear();
-            }
-            let done = match flush {
-                FlushCompress::Finish => status == Status::StreamEnd,
-                _ => data.is_empty() && self.out.capacity() > self.out.len(),
-            };
-            if done {
-                return Ok(());
-            }
-        }
+    fn drain(&mut self) -> io::Result<()> {
+        self.sink.write_all(&self.out)?;
+        self.written += self.out.len() as u64;
+        self.out.clear();
+        Ok(())
     }
 
     /// Ends the part, with `head` before everything written: a beginning that could only be
@@ -138,20 +110,10 @@ impl<W: Write> DeflateStream<W> {
     /// boundary without ending the stream, so the blocks deflated so far follow it as they
     /// are (they never refer back past their own start).
     pub fn finish(mut self, head: &[u8]) -> io::Result<Streamed<W>> {
-        self.run(&[], FlushCompress::Finish)?;
-        self.sink.write_all(&self.out)?;
-        self.written += self.out.len() as u64;
-        let mut z = Compress::new(Compression::new(u32::from(super::super::ZIP_LEVEL)), false);
-        let mut deflated = Vec::with_capacity(head.len() / 2 + 1024);
-        loop {
-            let consumed = z.total_in() as usize;
-            z.compress_vec(&head[consumed..], &mut deflated, FlushCompress::Sync)
-                .map_err(io::Error::other)?;
-            if z.total_in() as usize == head.len() && deflated.len() < deflated.capacity() {
-                break;
-            }
-            deflated.reserve(deflated.capacity().max(1024));
-        }
+        self.encoder.end(&mut self.out);
+        self.drain()?;
+        let mut deflated = Vec::with_capacity(head.len() / 2 + 64);
+        self.encoder.compress_prefix(head, &mut deflated);
         let mut crc = crc32fast::Hasher::new();
         crc.update(head);
         crc.combine(&self.crc);
