@@ -192,13 +192,14 @@ pub fn display_path(p: &std::path::Path) -> String {
     s.strip_prefix("./").map(|x| x.to_string()).unwrap_or(s)
 }
 
-/// What a worker leaves of one file.
-struct Done {
-    summary: FileSummary,
-    stored: Stored,
-    facts: Vec<SheetFacts>,
-    accepted: usize,
-    fix_error: Option<String>,
+/// What a worker leaves of one file: its line, where its findings are, and its facts when a
+/// rule compares files. The first two stay in memory for every file until the end of the run,
+/// each in its own slot (collected where they are, with no second copy of either).
+type Done = (FileSummary, Stored, Vec<SheetFacts>);
+
+/// `n` empty slots, one per file, each set once by the worker that checks the file.
+fn slots<T>(n: usize) -> Vec<OnceLock<T>> {
+    (0..n).map(|_| OnceLock::new()).collect()
 }
 
 /// Applies the exceptions to a file's findings; returns how many were accepted.
@@ -242,9 +243,16 @@ pub fn lint(
     let any_exception = !policy.excepciones.is_empty();
     let cross = engine.needs_cross_file();
 
+    let accepted = AtomicUsize::new(0);
+    // (file, what went wrong) writing its fix-up material.
+    let fix_errors: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
     // `rank`: the file's place in the report (`None` for a path the walk could not read).
     let finish = |mut r: FileReport, rank: Option<usize>| -> Done {
-        let accepted = apply_exceptions(&exceptions, &mut r.diagnostics, any_exception);
+        accepted.fetch_add(
+            apply_exceptions(&exceptions, &mut r.diagnostics, any_exception),
+            Ordering::Relaxed,
+        );
         r.diagnostics.sort_by_key(|d| d.sort_key());
         let mut summary = FileSummary {
             file: r.path.clone(),
@@ -283,13 +291,12 @@ pub fn lint(
                 Err(_) => stored.extra = std::mem::take(&mut r.diagnostics),
             }
         }
-        Done {
-            summary,
-            stored,
-            facts: if cross { r.facts } else { Vec::new() },
-            accepted,
-            fix_error,
+        if let Some(e) = fix_error {
+            let mut errors = fix_errors.lock().unwrap_or_else(|e| e.into_inner());
+            errors.push((summary.file.clone(), e));
         }
+        let facts = if cross { r.facts } else { Vec::new() };
+        (summary, stored, facts)
     };
 
     let work = |rank: usize, i: usize| -> Done {
@@ -320,13 +327,19 @@ pub fn lint(
     // Each file's result goes to its own slot: with a growing Vec per thread the peak
     // memory was 2-8 MB higher (1,000 captures).
     let next = AtomicUsize::new(0);
-    let slots: Vec<OnceLock<Done>> = (0..order.len()).map(|_| OnceLock::new()).collect();
+    let (summary_slots, stored_slots) = (slots(order.len()), slots(order.len()));
+    let fact_slots = slots(if cross { order.len() } else { 0 });
     let pull = || loop {
         let rank = next.fetch_add(1, Ordering::Relaxed);
         let Some(&i) = order.get(rank) else {
             return;
         };
-        let _ = slots[rank].set(work(rank, i));
+        let (summary, stored, facts) = work(rank, i);
+        let _ = summary_slots[rank].set(summary);
+        let _ = stored_slots[rank].set(stored);
+        if let Some(slot) = fact_slots.get(rank) {
+            let _ = slot.set(facts);
+        }
     };
     // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
     // runs in this pool: `--jobs N` is N threads throughout.
@@ -339,47 +352,71 @@ pub fn lint(
     } else {
         pool.broadcast(|_| pull());
     }
-    let mut dones: Vec<Done> = slots.into_iter().filter_map(OnceLock::into_inner).collect();
-    for w in &walk_problems {
-        let r = engine.unreadable(
-            &w.path,
-            &crate::read::sniff::ReadProblem::Io(w.message.clone()),
-        );
-        dones.push(finish(r, None));
-    }
-    dones.sort_by(|a, b| a.summary.file.cmp(&b.summary.file));
-
-    let mut accepted: usize = dones.iter().map(|d| d.accepted).sum();
-    let mut fix_errors: Vec<String> = dones
-        .iter_mut()
-        .filter_map(|d| d.fix_error.take())
+    drop(order);
+    // The paths are needed again only to rewrite a fix-up book after cross-file findings.
+    let (files, shown) = if cross && writer.is_some() {
+        (files, shown)
+    } else {
+        drop((files, shown));
+        (Vec::new(), Vec::new())
+    };
+    // In report order already (the ranks); every slot was set (a worker catches panics).
+    let mut summaries: Vec<FileSummary> = summary_slots
+        .into_iter()
+        .filter_map(OnceLock::into_inner)
         .collect();
+    let mut stored: Vec<Stored> = stored_slots
+        .into_iter()
+        .filter_map(OnceLock::into_inner)
+        .collect();
+    if !walk_problems.is_empty() {
+        // Paths the walk could not read take their place in the report (rare: copies).
+        let mut all: Vec<(FileSummary, Stored)> = summaries.into_iter().zip(stored).collect();
+        for w in &walk_problems {
+            let r = engine.unreadable(
+                &w.path,
+                &crate::read::sniff::ReadProblem::Io(w.message.clone()),
+            );
+            let (summary, s, _) = finish(r, None);
+            all.push((summary, s));
+        }
+        all.sort_by(|a, b| a.0.file.cmp(&b.0.file));
+        (summaries, stored) = all.into_iter().unzip();
+    }
+
+    let mut accepted = accepted.into_inner();
+    let mut fix_errors = fix_errors.into_inner().unwrap_or_else(|e| e.into_inner());
+    fix_errors.sort();
+    let mut fix_errors: Vec<String> = fix_errors.into_iter().map(|(_, e)| e).collect();
     if cross {
-        let all_facts: Vec<&SheetFacts> = dones.iter().flat_map(|d| d.facts.iter()).collect();
+        // In report order, as the files' ranks.
+        let facts: Vec<Vec<SheetFacts>> = fact_slots
+            .into_iter()
+            .filter_map(OnceLock::into_inner)
+            .collect();
+        let all_facts: Vec<&SheetFacts> = facts.iter().flatten().collect();
         let mut extra = engine.check_cross_file(&all_facts);
         drop(all_facts);
+        drop(facts);
         accepted += apply_exceptions(&exceptions, &mut extra, any_exception);
-        let index: HashMap<String, usize> = dones
+        let index: HashMap<String, usize> = summaries
             .iter()
             .enumerate()
             .rev()
-            .map(|(i, d)| (d.summary.file.clone(), i))
+            .map(|(i, f)| (f.file.clone(), i))
             .collect();
         let mut touched = Vec::new();
         for d in extra {
             if let Some(&i) = index.get(&d.file) {
-                dones[i].summary.add(d.severity);
-                dones[i].stored.extra.push(d);
+                summaries[i].add(d.severity);
+                stored[i].extra.push(d);
                 touched.push(i);
             }
         }
         touched.sort_unstable();
         touched.dedup();
         for &i in &touched {
-            dones[i].stored.extra.sort_by_key(|d| d.sort_key());
-        }
-        for d in &mut dones {
-            d.facts = Vec::new();
+            stored[i].extra.sort_by_key(|d| d.sort_key());
         }
         // Fix-up workbooks of files that got findings from other files: written again with
         // every finding (the file is read again; the workbook was dropped after its checks).
@@ -388,7 +425,7 @@ pub fn lint(
                 .into_iter()
                 .filter(|i| {
                     matches!(
-                        dones[*i].summary.status,
+                        summaries[*i].status,
                         FileStatus::Ok | FileStatus::NotCapture
                     )
                 })
@@ -398,12 +435,11 @@ pub fn lint(
             let results: Vec<(usize, Result<Option<String>, String>)> = pool.install(|| {
                 redo.par_iter()
                     .map(|&i| {
-                        let d = &dones[i];
-                        let name = d.summary.file.as_str();
+                        let name = summaries[i].file.as_str();
                         let Some(path) = by_name.get(name) else {
-                            return (i, Ok(d.stored.correcciones.clone()));
+                            return (i, Ok(stored[i].correcciones.clone()));
                         };
-                        let diags = findings_of(&spill, name, &d.stored);
+                        let diags = findings_of(&spill, name, &stored[i]);
                         let r = match crate::read::read_path(path, name, labels) {
                             crate::read::FileRead::Ok { workbook, .. } => {
                                 w.write_book(name, &workbook, &diags)
@@ -418,7 +454,7 @@ pub fn lint(
             });
             for (i, r) in results {
                 match r {
-                    Ok(name) => dones[i].stored.correcciones = name,
+                    Ok(name) => stored[i].correcciones = name,
                     Err(e) => fix_errors.push(e),
                 }
             }
@@ -432,11 +468,9 @@ pub fn lint(
         .cloned()
         .collect();
 
-    let (files, stored): (Vec<FileSummary>, Vec<Stored>) =
-        dones.into_iter().map(|d| (d.summary, d.stored)).unzip();
     let mut run = RunResult {
         policy: policy.name.clone(),
-        files,
+        files: summaries,
         stored,
         spill,
         accepted,
