@@ -34,12 +34,27 @@ const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relations
 /// English Metric Units per pixel (at 96 dpi).
 const EMU_PER_PX: u64 = 9525;
 
+/// `<c:ptCount val="…"/>` and a `<c:pt>` per value: a chart's copy of the cells it refers to.
+fn cache<T>(x: &mut String, values: &[T], write: impl Fn(&mut String, &T)) {
+    x.push_str(r#"<c:ptCount val=""#);
+    push_u32(x, values.len() as u32);
+    x.push_str(r#""/>"#);
+    for (k, v) in values.iter().enumerate() {
+        x.push_str(r#"<c:pt idx=""#);
+        push_u32(x, k as u32);
+        x.push_str(r#""><c:v>"#);
+        write(x, v);
+        x.push_str("</c:v></c:pt>");
+    }
+}
+
 impl Chart {
-    /// `$E$2:$E$9` on the chart's sheet.
-    fn range(&self, x: &mut String, col: u32, first: u32, last: u32) {
+    /// `'Sheet'!$E$2:$E$9` (or one cell, `'Sheet'!$E$1`, without `last`).
+    fn reference(&self, x: &mut String, col: u32, first: u32, last: Option<u32>) {
         quoted_sheet(x, &self.sheet);
-        for (i, r) in [first, last].into_iter().enumerate() {
-            x.push_str(if i == 0 { "!$" } else { ":$" });
+        x.push('!');
+        for (i, r) in [Some(first), last].into_iter().flatten().enumerate() {
+            x.push_str(if i == 0 { "$" } else { ":$" });
             col_name(x, col);
             x.push('$');
             push_u32(x, r + 1);
@@ -69,50 +84,25 @@ impl Chart {
             x.push_str(r#""/><c:order val=""#);
             push_u32(&mut x, i as u32);
             x.push_str(r#""/><c:tx><c:strRef><c:f>"#);
-            self.range_cell(&mut x, s.col, self.header_row);
-            x.push_str(r#"</c:f><c:strCache><c:ptCount val="1"/><c:pt idx="0"><c:v>"#);
-            xml::text(&mut x, &s.name);
-            x.push_str(r#"</c:v></c:pt></c:strCache></c:strRef></c:tx><c:spPr><a:solidFill><a:srgbClr val=""#);
+            self.reference(&mut x, s.col, self.header_row, None);
+            x.push_str("</c:f><c:strCache>");
+            cache(&mut x, &[&s.name], |x, name| xml::text(x, name));
+            x.push_str(r#"</c:strCache></c:strRef></c:tx><c:spPr><a:solidFill><a:srgbClr val=""#);
             x.push_str(&format!("{:06X}", s.color));
             x.push_str(r#""/></a:solidFill></c:spPr><c:cat><c:strRef><c:f>"#);
-            self.range(&mut x, self.category_col, first, last);
-            x.push_str(r#"</c:f><c:strCache><c:ptCount val=""#);
-            push_u32(&mut x, n);
-            x.push_str(r#""/>"#);
-            for (k, c) in self.categories.iter().enumerate() {
-                x.push_str(r#"<c:pt idx=""#);
-                push_u32(&mut x, k as u32);
-                x.push_str(r#""><c:v>"#);
-                xml::text(&mut x, c);
-                x.push_str("</c:v></c:pt>");
-            }
+            self.reference(&mut x, self.category_col, first, Some(last));
+            x.push_str("</c:f><c:strCache>");
+            cache(&mut x, &self.categories, |x, c| xml::text(x, c));
             x.push_str(r#"</c:strCache></c:strRef></c:cat><c:val><c:numRef><c:f>"#);
-            self.range(&mut x, s.col, first, last);
-            x.push_str(r#"</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val=""#);
-            push_u32(&mut x, n);
-            x.push_str(r#""/>"#);
-            for (k, v) in s.values.iter().enumerate() {
-                x.push_str(r#"<c:pt idx=""#);
-                push_u32(&mut x, k as u32);
-                x.push_str(r#""><c:v>"#);
-                push_f64(&mut x, *v);
-                x.push_str("</c:v></c:pt>");
-            }
+            self.reference(&mut x, s.col, first, Some(last));
+            x.push_str("</c:f><c:numCache><c:formatCode>General</c:formatCode>");
+            cache(&mut x, &s.values, |x, v| push_f64(x, *v));
             x.push_str("</c:numCache></c:numRef></c:val></c:ser>");
         }
         x.push_str(r#"<c:overlap val="100"/><c:axId val="50010001"/><c:axId val="50010002"/></c:barChart><c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="b"/><c:tickLblPos val="nextTo"/><c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="l"/><c:majorGridlines/>"#);
         Self::rich_title(&mut x, &self.y_title);
         x.push_str(r#"<c:numFmt formatCode="General" sourceLinked="1"/><c:tickLblPos val="nextTo"/><c:crossAx val="50010001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx></c:plotArea><c:legend><c:legendPos val="r"/><c:layout/></c:legend><c:plotVisOnly val="1"/></c:chart><c:printSettings><c:headerFooter/><c:pageMargins b="0.75" l="0.7" r="0.7" t="0.75" header="0.3" footer="0.3"/><c:pageSetup/></c:printSettings></c:chartSpace>"#);
         x
-    }
-
-    /// `$E$1` on the chart's sheet.
-    fn range_cell(&self, x: &mut String, col: u32, row: u32) {
-        quoted_sheet(x, &self.sheet);
-        x.push_str("!$");
-        col_name(x, col);
-        x.push('$');
-        push_u32(x, row + 1);
     }
 }
 
