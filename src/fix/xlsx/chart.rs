@@ -1,7 +1,8 @@
 //! A stacked column chart over a sheet's columns (`xl/charts/chartN.xml`) and the drawing that
 //! places it on the sheet (`xl/drawings/drawingN.xml`): the one chart `resumen.xlsx` has. The
 //! XML is what rust_xlsxwriter writes for `ChartType::ColumnStacked`, with the data's cache
-//! filled in (it knows the cells, so viewers that draw from the cache show the same bars).
+//! filled in up to [`MAX_CACHED_POINTS`] categories (viewers that draw from the cache show the
+//! same bars).
 
 use super::xml::{self, col_name, push_f64, push_u32, quoted_sheet};
 
@@ -31,6 +32,10 @@ pub struct Chart {
 const C: &str = "http://schemas.openxmlformats.org/drawingml/2006/chart";
 const A: &str = "http://schemas.openxmlformats.org/drawingml/2006/main";
 const R: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+/// Up to this many categories the chart carries a copy of its data (viewers that do not read
+/// the cells draw from it); beyond, only the references (Excel reads the cells when it opens
+/// the book): a state's run has ~10,000 and the copy would weigh megabytes.
+const MAX_CACHED_POINTS: usize = 1000;
 /// English Metric Units per pixel (at 96 dpi).
 const EMU_PER_PX: u64 = 9525;
 
@@ -70,6 +75,7 @@ impl Chart {
     /// `xl/charts/chartN.xml`.
     pub fn xml(&self) -> String {
         let n = self.categories.len() as u32;
+        let cached = self.categories.len() <= MAX_CACHED_POINTS;
         let (first, last) = (self.header_row + 1, self.header_row + n.max(1));
         let mut x = String::with_capacity(4096 + 64 * n as usize * (1 + self.series.len()));
         x.push_str(super::XML_DECLARATION);
@@ -91,13 +97,21 @@ impl Chart {
             x.push_str(&format!("{:06X}", s.color));
             x.push_str(r#""/></a:solidFill></c:spPr><c:cat><c:strRef><c:f>"#);
             self.reference(&mut x, self.category_col, first, Some(last));
-            x.push_str("</c:f><c:strCache>");
-            cache(&mut x, &self.categories, |x, c| xml::text(x, c));
-            x.push_str(r#"</c:strCache></c:strRef></c:cat><c:val><c:numRef><c:f>"#);
+            x.push_str("</c:f>");
+            if cached {
+                x.push_str("<c:strCache>");
+                cache(&mut x, &self.categories, |x, c| xml::text(x, c));
+                x.push_str("</c:strCache>");
+            }
+            x.push_str(r#"</c:strRef></c:cat><c:val><c:numRef><c:f>"#);
             self.reference(&mut x, s.col, first, Some(last));
-            x.push_str("</c:f><c:numCache><c:formatCode>General</c:formatCode>");
-            cache(&mut x, &s.values, |x, v| push_f64(x, *v));
-            x.push_str("</c:numCache></c:numRef></c:val></c:ser>");
+            x.push_str("</c:f>");
+            if cached {
+                x.push_str("<c:numCache><c:formatCode>General</c:formatCode>");
+                cache(&mut x, &s.values, |x, v| push_f64(x, *v));
+                x.push_str("</c:numCache>");
+            }
+            x.push_str("</c:numRef></c:val></c:ser>");
         }
         x.push_str(r#"<c:overlap val="100"/><c:axId val="50010001"/><c:axId val="50010002"/></c:barChart><c:catAx><c:axId val="50010001"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="b"/><c:tickLblPos val="nextTo"/><c:crossAx val="50010002"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/></c:catAx><c:valAx><c:axId val="50010002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:axPos val="l"/><c:majorGridlines/>"#);
         Self::rich_title(&mut x, &self.y_title);
@@ -125,4 +139,52 @@ pub fn drawing_xml(from: [u32; 4], to: [u32; 4]) -> String {
         r#"<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/><xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr><xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm><a:graphic><a:graphicData uri="{C}"><c:chart xmlns:c="{C}" xmlns:r="{R}" r:id="rId1"/></a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"#
     ));
     x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(n: usize) -> Chart {
+        Chart {
+            sheet: "Por dependencia".into(),
+            title: "Hallazgos".into(),
+            y_title: "hallazgos".into(),
+            header_row: 0,
+            category_col: 0,
+            categories: (0..n).map(|i| format!("libro {i} & otro")).collect(),
+            series: vec![Series {
+                col: 4,
+                name: "errores".into(),
+                values: (0..n).map(|i| i as f64).collect(),
+                color: 0xCC4125,
+            }],
+        }
+    }
+
+    #[test]
+    fn a_chart_refers_to_its_cells_and_copies_them_while_they_are_few() {
+        let x = chart(3).xml();
+        assert!(x.contains("<c:f>'Por dependencia'!$E$1</c:f>"), "{x}");
+        assert!(x.contains("<c:f>'Por dependencia'!$A$2:$A$4</c:f><c:strCache><c:ptCount val=\"3\"/><c:pt idx=\"0\"><c:v>libro 0 &amp; otro</c:v></c:pt>"), "{x}");
+        assert!(x.contains("<c:f>'Por dependencia'!$E$2:$E$4</c:f><c:numCache><c:formatCode>General</c:formatCode><c:ptCount val=\"3\"/><c:pt idx=\"0\"><c:v>0</c:v></c:pt><c:pt idx=\"1\"><c:v>1</c:v></c:pt>"), "{x}");
+        assert!(x.contains("<a:srgbClr val=\"CC4125\"/>"));
+        // A state's run: the references only.
+        let x = chart(MAX_CACHED_POINTS + 1).xml();
+        assert!(
+            x.contains("<c:f>'Por dependencia'!$E$2:$E$1002</c:f></c:numRef>"),
+            "{x}"
+        );
+        assert!(!x.contains("<c:numCache>") && !x.contains("libro 0"));
+        assert!(
+            x.contains("<c:v>errores</c:v>"),
+            "the series name is always there"
+        );
+    }
+
+    #[test]
+    fn the_drawing_places_the_chart_between_two_corners_in_emu() {
+        let x = drawing_xml([0, 0, 9, 0], [5, 84, 30, 0]);
+        assert!(x.contains("<xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>9</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>5</xdr:col><xdr:colOff>800100</xdr:colOff><xdr:row>30</xdr:row>"), "{x}");
+    }
 }

@@ -192,3 +192,55 @@ impl RowSheet {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn rows_come_back_after_the_range_known_at_the_end_and_a_chart_corner_is_placed_like_excel() {
+        let view = View {
+            selected: true,
+            freeze: Some((1, 2)),
+        };
+        let mut ws = RowSheet::new("Resumen", view, &[30.0, 40.0, 7.0, 7.0, 9.0, 12.0]);
+        ws.row(Some(30.0)).unwrap();
+        ws.string(0, "archivo", 1);
+        for i in 0..3000 {
+            ws.row(None).unwrap();
+            ws.string(0, &format!("libro {i}.xlsx"), 0);
+            ws.number(3, i as f64, 0);
+        }
+        // 760 × 420 px from A3002 (two rows below the table): rust_xlsxwriter's anchor for the
+        // same widths ends in F3023, 84 px in (800100 EMU).
+        assert_eq!(ws.cell_at(3002, 0, 760, 420), [5, 84, 3023, 0]);
+        // Under the 40 px header row, 10 px into the row after it.
+        assert_eq!(ws.cell_at(0, 0, 0, 50), [0, 0, 1, 10]);
+        let mut done = ws.finish(Some(3), Some("rId1")).unwrap();
+        let mut deflated = done.part.head.clone();
+        done.part
+            .sink
+            .reader()
+            .unwrap()
+            .read_to_end(&mut deflated)
+            .unwrap();
+        assert_eq!(deflated.len() as u64, done.part.info.compressed);
+        let mut xml = String::new();
+        flate2::read::DeflateDecoder::new(deflated.as_slice())
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert_eq!(xml.len() as u64, done.part.info.len);
+        assert_eq!(crc32fast::hash(xml.as_bytes()), done.part.info.crc);
+        assert!(
+            xml.contains(r#"<dimension ref="A1:D3001"/>"#),
+            "{}",
+            &xml[..400]
+        );
+        assert!(xml.contains(r#"<pane xSplit="2" ySplit="1" topLeftCell="C2" activePane="bottomRight" state="frozen"/>"#));
+        assert!(xml.contains(r#"<row r="1" ht="30" customHeight="1"><c r="A1" s="1" t="inlineStr"><is><t>archivo</t></is></c></row><row r="2">"#));
+        assert!(xml.contains(r#"<row r="3001"><c r="A3001" t="inlineStr"><is><t>libro 2999.xlsx</t></is></c><c r="D3001"><v>2999</v></c></row></sheetData><autoFilter ref="A1:D3001"/>"#));
+        assert!(xml.ends_with(r#"<drawing r:id="rId1"/></worksheet>"#));
+        assert_eq!(done.autofilter, Some([0, 0, 3000, 3]));
+    }
+}
