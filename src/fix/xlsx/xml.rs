@@ -26,26 +26,54 @@ pub fn push_f64(x: &mut String, n: f64) {
 /// characters XML cannot hold (all but tab and newline) as `_xHHHH_`; a literal `_xHHHH_` in
 /// the text gets its underscore escaped (`_x005F_xHHHH_`) so it reads back as written.
 pub fn text(x: &mut String, s: &str) {
-    let mut rest = s;
-    while let Some(i) = rest.find(|c: char| {
-        matches!(c, '&' | '<' | '>' | '_' | '\u{FFFE}' | '\u{FFFF}')
-            || (c < ' ' && c != '\t' && c != '\n')
-    }) {
-        x.push_str(&rest[..i]);
-        let c = rest[i..].chars().next().unwrap_or(' ');
-        match c {
-            '&' => x.push_str("&amp;"),
-            '<' => x.push_str("&lt;"),
-            '>' => x.push_str("&gt;"),
-            '_' if is_escape(&rest[i..]) => x.push_str("_x005F_"),
-            '_' => x.push('_'),
-            c => {
+    // Bytes that may need escaping: `&`, `<`, `>`, `_`, control characters, and the first byte
+    // of U+FFFE and U+FFFF (0xEF). A byte scan: texts are mostly plain.
+    const SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 0x20 {
+            t[b] = b != b'\t' as usize && b != b'\n' as usize;
+            b += 1;
+        }
+        t[b'&' as usize] = true;
+        t[b'<' as usize] = true;
+        t[b'>' as usize] = true;
+        t[b'_' as usize] = true;
+        t[0xEF] = true;
+        t
+    };
+    let bytes = s.as_bytes();
+    let (mut done, mut i) = (0, 0);
+    while i < bytes.len() {
+        if !SPECIAL[bytes[i] as usize] {
+            i += 1;
+            continue;
+        }
+        let rest = &s[i..];
+        let c = rest.chars().next().unwrap_or(' ');
+        let escaped = match c {
+            '&' => Some("&amp;"),
+            '<' => Some("&lt;"),
+            '>' => Some("&gt;"),
+            '_' if is_escape(rest) => Some("_x005F_"),
+            '\u{FFFE}' | '\u{FFFF}' => None,
+            c if c < ' ' => None,
+            _ => {
+                i += c.len_utf8();
+                continue;
+            }
+        };
+        x.push_str(&s[done..i]);
+        match escaped {
+            Some(e) => x.push_str(e),
+            None => {
                 let _ = write!(x, "_x{:04X}_", c as u32);
             }
         }
-        rest = &rest[i + c.len_utf8()..];
+        i += c.len_utf8();
+        done = i;
     }
-    x.push_str(rest);
+    x.push_str(&s[done..]);
 }
 
 /// Appends a `<t>` element holding `s` (with `xml:space="preserve"` when leading or trailing
@@ -192,6 +220,53 @@ mod tests {
         let mut x = String::new();
         attr(&mut x, "a&\"<>\nb");
         assert_eq!(x, "a&amp;&quot;&lt;&gt;&#xA;b");
+    }
+
+    /// The escaping as first written, a character at a time.
+    fn text_by_chars(x: &mut String, s: &str) {
+        let mut rest = s;
+        while let Some(i) = rest.find(|c: char| {
+            matches!(c, '&' | '<' | '>' | '_' | '\u{FFFE}' | '\u{FFFF}')
+                || (c < ' ' && c != '\t' && c != '\n')
+        }) {
+            x.push_str(&rest[..i]);
+            let c = rest[i..].chars().next().unwrap_or(' ');
+            match c {
+                '&' => x.push_str("&amp;"),
+                '<' => x.push_str("&lt;"),
+                '>' => x.push_str("&gt;"),
+                '_' if is_escape(&rest[i..]) => x.push_str("_x005F_"),
+                '_' => x.push('_'),
+                c => {
+                    let _ = write!(x, "_x{:04X}_", c as u32);
+                }
+            }
+            rest = &rest[i + c.len_utf8()..];
+        }
+        x.push_str(rest);
+    }
+
+    #[test]
+    fn the_byte_scan_escapes_as_the_character_scan() {
+        let pieces = [
+            "a", "ñandú", "&", "<", ">", "_", "_x0041_", "_xZZ_", "\u{1}", "\t", "\n", "\u{1F}",
+            "\u{FFFE}", "\u{FFFF}", "\u{FFFD}", "\u{F000}", "\u{E000}", "😀", " ", "x",
+        ];
+        let mut seed = 7u64;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 12) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            seed = seed.wrapping_add(3);
+            let (mut a, mut b) = (String::new(), String::new());
+            text(&mut a, &s);
+            text_by_chars(&mut b, &s);
+            assert_eq!(a, b, "{s:?}");
+        }
     }
 
     #[test]
