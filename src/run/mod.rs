@@ -224,14 +224,20 @@ pub fn lint(
     let mut exclude = policy.files.exclude.clone();
     exclude.extend(opts.exclude.iter().cloned());
     let filters = Filters::new(&include, &exclude)?;
-    let (files, walk_problems) = discover(&opts.paths, &filters);
-    let shown: Vec<String> = files.iter().map(|p| display_path(p)).collect();
+    let (mut files, walk_problems) = discover(&opts.paths, &filters);
+    // In report order (by the path as shown); each worker shows its file's path again rather
+    // than every path being kept twice for the whole run.
+    files.sort_by_cached_key(|p| display_path(p));
+    files.shrink_to_fit();
     let writer = match &opts.fix_dir {
-        Some(dir) => Some(crate::fix::Writer::prepare(
-            dir,
-            &shown,
-            &crate::fix::Options::new(opts.force, policy),
-        )?),
+        Some(dir) => {
+            let shown: Vec<String> = files.iter().map(|p| display_path(p)).collect();
+            Some(crate::fix::Writer::prepare(
+                dir,
+                &shown,
+                &crate::fix::Options::new(opts.force, policy),
+            )?)
+        }
         None => None,
     };
     let engine = Engine::new(policy, opts.row_context);
@@ -299,8 +305,9 @@ pub fn lint(
         (summary, stored, facts)
     };
 
-    let work = |rank: usize, i: usize| -> Done {
-        let (path, name) = (&files[i], &shown[i]);
+    // `rank`: the file's place in the report, and in `files`.
+    let work = |rank: usize| -> Done {
+        let (path, name) = (&files[rank], &display_path(&files[rank]));
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let read = crate::read::read_path(path, name, labels);
             finish(engine.check_file(name, read, writer.is_some()), Some(rank))
@@ -322,19 +329,17 @@ pub fn lint(
     // Files go to the workers one at a time, in report order, from a shared counter: the
     // threads stay balanced to the last file, and resumen.xlsx's Metas sheet, written in
     // that order as files finish (see `fix::resumen::Summary`), hardly ever waits.
-    let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by(|a, b| shown[*a].cmp(&shown[*b]));
     // Each file's result goes to its own slot: with a growing Vec per thread the peak
     // memory was 2-8 MB higher (1,000 captures).
     let next = AtomicUsize::new(0);
-    let (summary_slots, stored_slots) = (slots(order.len()), slots(order.len()));
-    let fact_slots = slots(if cross { order.len() } else { 0 });
+    let (summary_slots, stored_slots) = (slots(total), slots(total));
+    let fact_slots = slots(if cross { total } else { 0 });
     let pull = || loop {
         let rank = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&i) = order.get(rank) else {
+        if rank >= total {
             return;
-        };
-        let (summary, stored, facts) = work(rank, i);
+        }
+        let (summary, stored, facts) = work(rank);
         let _ = summary_slots[rank].set(summary);
         let _ = stored_slots[rank].set(stored);
         if let Some(slot) = fact_slots.get(rank) {
@@ -352,13 +357,12 @@ pub fn lint(
     } else {
         pool.broadcast(|_| pull());
     }
-    drop(order);
     // The paths are needed again only to rewrite a fix-up book after cross-file findings.
-    let (files, shown) = if cross && writer.is_some() {
-        (files, shown)
+    let files = if cross && writer.is_some() {
+        files
     } else {
-        drop((files, shown));
-        (Vec::new(), Vec::new())
+        drop(files);
+        Vec::new()
     };
     // In report order already (the ranks); every slot was set (a worker catches panics).
     let mut summaries: Vec<FileSummary> = summary_slots
@@ -430,8 +434,8 @@ pub fn lint(
                     )
                 })
                 .collect();
-            let by_name: HashMap<&str, &PathBuf> =
-                shown.iter().map(|s| s.as_str()).zip(files.iter()).collect();
+            let by_name: HashMap<String, &PathBuf> =
+                files.iter().map(|p| (display_path(p), p)).collect();
             let results: Vec<(usize, Result<Option<String>, String>)> = pool.install(|| {
                 redo.par_iter()
                     .map(|&i| {
