@@ -189,7 +189,7 @@ pub const ONLY_INFOS: &str = "solo avisos: no se generó libro de correcciones";
 
 /// What the summary says of a file without a fix-up workbook.
 fn not_written(o: &FileOutcome) -> String {
-    if o.diags.is_empty() {
+    if o.summary.findings() == 0 {
         NO_FINDINGS.to_string()
     } else {
         ONLY_INFOS.to_string()
@@ -425,9 +425,10 @@ fn resumen_rows(ws: &mut RowSheet, o: &FileOutcome, rules: &[String], f: &Fmts) 
     Ok(())
 }
 
-/// `Por dependencia`: one row per workbook. Returns its finding counts by severity.
+/// `Por dependencia`: one row per workbook, its counts from its summary line. Returns its
+/// finding counts by severity.
 fn dependencia_row(ws: &mut RowSheet, o: &FileOutcome) -> io::Result<[usize; 3]> {
-    let c = counts(&o.diags);
+    let c = [o.summary.errors, o.summary.warnings, o.summary.infos];
     let ramo = o.digest.as_ref().map(|d| d.ramo.as_str()).unwrap_or("");
     ws.row(None)?;
     ws.string(0, &file_name(&o.summary.file), 0);
@@ -437,7 +438,7 @@ fn dependencia_row(ws: &mut RowSheet, o: &FileOutcome) -> io::Result<[usize; 3]>
     for (i, n) in c.iter().enumerate() {
         ws.number(4 + i as u32, *n as f64, 0);
     }
-    ws.number(7, o.diags.len() as f64, 0);
+    ws.number(7, o.summary.findings() as f64, 0);
     ws.string(8, &status_of(o), 0);
     Ok(c)
 }
@@ -486,17 +487,25 @@ fn metas_rows(
 }
 
 /// One file as `Resumen` and `Por dependencia` need it: its digest (without its metas, already
-/// in `Metas`) and its findings, read back from the run's spill.
-fn outcome<'a>(run: &'a RunResult, i: usize, owned: &'a mut Vec<Diagnostic>) -> FileOutcome<'a> {
+/// in `Metas`) and its findings, read back from the run's spill. Without `findings` they are
+/// read back only for a file that could not be read (its status quotes them): its counts are
+/// in its summary line.
+fn outcome<'a>(
+    run: &'a RunResult,
+    i: usize,
+    owned: &'a mut Vec<Diagnostic>,
+    findings: bool,
+) -> FileOutcome<'a> {
     let summary = &run.files[i];
-    *owned = if summary.findings() > 0 {
+    let digest = run.digest(i).and_then(|b| Digest::decode(&b).ok());
+    *owned = if summary.findings() > 0 && (findings || digest.is_none()) {
         run.file_diagnostics(i)
     } else {
         Vec::new()
     };
     FileOutcome {
         summary,
-        digest: run.digest(i).and_then(|b| Digest::decode(&b).ok()),
+        digest,
         diags: owned.iter().collect(),
         correcciones: run.correcciones(i).map(str::to_string),
     }
@@ -531,7 +540,7 @@ fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> io::Result<Stre
     let mut ws = start_sheet("Resumen", &cols, &widths, view, f)?;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned);
+        let o = outcome(run, i, &mut owned, true);
         resumen_rows(&mut ws, &o, rules, f)?;
     }
     ws.finish(Some(cols.len() as u32 - 1), None)
@@ -555,7 +564,7 @@ fn dependencia_sheet(run: &RunResult, f: &Fmts) -> io::Result<(StreamedSheet, Op
     let mut names = Vec::with_capacity(run.files.len());
     let mut values: [Vec<f64>; 3] = Default::default();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned);
+        let o = outcome(run, i, &mut owned, false);
         let c = dependencia_row(&mut ws, &o)?;
         names.push(file_name(&o.summary.file));
         for (v, n) in values.iter_mut().zip(c) {

@@ -95,8 +95,8 @@ impl RowSheet {
         }
     }
 
-    /// Starts the next row (`points` high, or the default height); returns its index.
-    pub fn row(&mut self, points: Option<f64>) -> io::Result<u32> {
+    /// Starts the next row (`points` high, or the default height).
+    pub fn row(&mut self, points: Option<f64>) -> io::Result<()> {
         if self.rows > 0 {
             self.xml.push_str("</row>");
         }
@@ -112,7 +112,7 @@ impl RowSheet {
             self.stream.write(self.xml.as_bytes())?;
             self.xml.clear();
         }
-        Ok(r)
+        Ok(())
     }
 
     /// Appends a cell of the current row with `write`.
@@ -183,7 +183,7 @@ impl RowSheet {
         // The beginning, now that the sheet's range is known.
         let mut head = String::with_capacity(4096);
         let dimension = [0, 0, self.rows.saturating_sub(1), self.last_col];
-        sheet::head(&mut head, Some(dimension), self.view, &self.widths);
+        sheet::head(&mut head, dimension, self.view, &self.widths);
         head.push_str("<sheetData>");
         Ok(StreamedSheet {
             name: self.name,
