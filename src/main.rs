@@ -203,6 +203,7 @@ fn main() -> ExitCode {
                 row_context: format == Format::Human && !quiet,
                 fix_dir: fix_dir.clone(),
                 force,
+                prerender: (format == Format::Json).then_some(report::json::prerender as _),
             };
             let progress = poalint::report::progress::Progress::new(quiet);
             let result = match poalint::run::lint(&eff, &opts, &|d, t| progress.tick(d, t)) {

@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use poalint::check::Severity;
 use poalint::check::policy::{self, Source};
+use poalint::check::{Diagnostic, Severity};
 use std::path::Path;
 
 /// A capture with one meta at 75 % and one at 25 % of schedule, no OBSERVACIONES.
@@ -321,4 +321,97 @@ fn a_stale_fix_up_workbook_is_removed_when_its_file_is_clean_now() {
     assert!(again.fix.unwrap().unwrap().contains("0 libros escritos"));
     assert!(!book.exists(), "stale fix-up workbook left behind");
     assert!(out.join("resumen.xlsx").is_file());
+}
+
+/// The JSON report is mostly rendered by the workers as the files are checked
+/// (`Options::prerender`); a file that gets findings from other files afterwards (a ramo split
+/// over files) is rendered again at the end, with its own findings and those in order. The
+/// report must be the same bytes either way, and hold every finding once.
+#[test]
+fn the_json_report_rendered_by_the_workers_is_the_one_rendered_at_the_end() {
+    let d = tempfile::tempdir().unwrap();
+    let input = d.path().join("capturas");
+    std::fs::create_dir_all(&input).unwrap();
+    for (file, unidad, autoriza, p) in [
+        (
+            "12-OBRAS-UE101.xlsx",
+            "101",
+            "LIC. JOSÉ LUIS URIAS FÉLIX",
+            Some(99.0),
+        ),
+        (
+            "12-OBRAS-UE102.xlsx",
+            "102",
+            "LIC. JOSÉ LUIS URIAS FÉLIX",
+            None,
+        ),
+        // Its own findings on a meta row, the cross-file one on a signer row below.
+        (
+            "12-OBRAS-UE103.xlsx",
+            "103",
+            "ING. PEDRO \"EL INGE\" SOTO",
+            Some(98.0),
+        ),
+    ] {
+        let mut s = Sheet::new(unidad, unidad, 2);
+        if let Some(p) = p {
+            // ΣP ≠ META ANUAL, and off schedule without OBSERVACIONES.
+            s.rows[0].p[0] = Cell::N(p);
+        }
+        s.signers[2] = signer("AUTORIZÓ", autoriza, "RESPONSABLE DEL RAMO");
+        write_workbook(&input.join(file), &[s]);
+    }
+    let p = write_policy(
+        d.path(),
+        "extends = \"default\"\n[params.firmante-distinto]\nscopes = { ramo = \"ramo\", programa = \"programa\", unidad = \"unidad\", otro = \"workbook\" }\n",
+    );
+    let policy = policy_file(&p).unwrap();
+    let report = |prerender: Option<fn(&[Diagnostic], &mut Vec<u8>)>| {
+        let opts = poalint::run::Options {
+            paths: vec![input.clone()],
+            jobs: 2,
+            prerender,
+            ..Default::default()
+        };
+        let run = poalint::run::lint(&policy, &opts, &|_, _| {}).unwrap();
+        (poalint::report::json::render(&run), run)
+    };
+    let (at_end, run) = report(None);
+    let (by_workers, _) = report(Some(poalint::report::json::prerender));
+    assert_eq!(by_workers, at_end);
+
+    let v: serde_json::Value = serde_json::from_str(&by_workers).unwrap();
+    let rows: Vec<(String, String)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap().rsplit('/').next().unwrap();
+            (file.to_string(), d["rule"].as_str().unwrap().to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), run.total(), "{rows:?}");
+    let in_103: Vec<&str> = rows
+        .iter()
+        .filter(|(f, _)| f == "12-OBRAS-UE103.xlsx")
+        .map(|(_, r)| r.as_str())
+        .collect();
+    assert_eq!(
+        in_103,
+        [
+            "suma-programado",
+            "observaciones-faltantes",
+            "firmante-distinto"
+        ],
+        "{rows:?}"
+    );
+    assert!(rows.contains(&("12-OBRAS-UE101.xlsx".into(), "suma-programado".into())));
+    assert!(
+        !rows.iter().any(|(f, _)| f == "12-OBRAS-UE102.xlsx"),
+        "{rows:?}"
+    );
+    assert!(
+        by_workers.contains(r#"ING. PEDRO \"EL INGE\" SOTO"#),
+        "{by_workers}"
+    );
 }

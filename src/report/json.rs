@@ -115,81 +115,158 @@ pub fn write_array<T>(
     out.write_all(if last { b"]\n" } else { b"],\n" })
 }
 
-/// Writes one diagnostic exactly as `serde_json::to_string_pretty(&diagnostic(d))` would,
-/// indented by `indent`, without building the value (the report of a state has tens of
-/// thousands of findings). Keys in the order serde_json sorts them.
-fn write_diagnostic(
-    out: &mut dyn std::io::Write,
-    d: &Diagnostic,
-    indent: &str,
-) -> std::io::Result<()> {
-    fn s(v: &str) -> String {
-        serde_json::to_string(v).unwrap_or_else(|_| "\"\"".into())
+/// A JSON string, escaped as serde_json escapes it (no `String` built on the way).
+fn push_str(out: &mut Vec<u8>, v: &str) {
+    // Writing to a Vec cannot fail, and a `str` always serializes.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+fn push_opt(out: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        Some(v) => push_str(out, v),
+        None => out.extend_from_slice(b"null"),
     }
-    fn opt(v: Option<&str>) -> String {
-        v.map_or_else(|| "null".to_string(), s)
+}
+
+/// The fields of one object of the report's arrays, written as `serde_json::to_string_pretty`
+/// writes them at that depth (fields indented by six spaces, the closing brace by four).
+/// Fields must come in the order serde_json sorts keys.
+struct Fields<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl<'o> Fields<'o> {
+    fn open(out: &'o mut Vec<u8>) -> Fields<'o> {
+        out.push(b'{');
+        Fields { out, first: true }
     }
-    let i1 = format!("{indent}  ");
-    let cell = d.cell.map(|c| c.a1());
-    let mut text = String::with_capacity(256 + d.message.len() + d.help.len());
-    let mut field = |k: &str, v: &str, first: bool| {
-        if !first {
-            text.push(',');
+
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
         }
-        text.push('\n');
-        text.push_str(&i1);
-        text.push('"');
-        text.push_str(k);
-        text.push_str("\": ");
-        text.push_str(v);
-    };
-    field("cell", &opt(cell.as_deref()), true);
-    field("file", &s(&d.file), false);
-    if let Some(f) = &d.fix {
-        let value = match &f.value {
-            FixValue::Number(n) => serde_json::to_string(n).unwrap_or_else(|_| "null".into()),
-            FixValue::Text(t) => s(t),
-        };
-        let i2 = format!("{i1}  ");
-        let v = format!(
-            "{{\n{i2}\"cell\": {},\n{i2}\"value\": {value}\n{i1}}}",
-            s(&f.cell.a1())
-        );
-        field("fix", &v, false);
+        self.first = false;
+        self.out.extend_from_slice(b"\n      \"");
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\": ");
+        self.out
     }
-    field("help", &s(&d.help), false);
-    field("kind", &s(d.kind.as_str()), false);
-    field("message", &s(&d.message), false);
-    field("meta", &opt(d.meta.as_deref()), false);
-    let row = d
-        .cell
-        .map_or_else(|| "null".to_string(), |c| c.row1().to_string());
-    field("row", &row, false);
-    field("rule", &s(&d.rule), false);
-    field("severity", &s(d.severity.as_str()), false);
-    field("sheet", &opt(d.sheet.as_deref()), false);
-    out.write_all(b"{")?;
-    out.write_all(text.as_bytes())?;
-    write!(out, "\n{indent}}}")
+
+    fn str(&mut self, k: &str, v: &str) {
+        push_str(self.key(k), v);
+    }
+
+    fn opt(&mut self, k: &str, v: Option<&str>) {
+        push_opt(self.key(k), v);
+    }
+
+    fn int(&mut self, k: &str, v: Option<u64>) {
+        let out = self.key(k);
+        match v {
+            Some(v) => out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn close(self) {
+        self.out.extend_from_slice(b"\n    }");
+    }
+}
+
+/// Appends one diagnostic exactly as `serde_json::to_string_pretty(&diagnostic(d))` would
+/// write it at its place in the report, without building the value (the report of a state
+/// has tens of thousands of findings).
+fn push_diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
+    let mut o = Fields::open(out);
+    o.opt("cell", d.cell.map(|c| c.a1()).as_deref());
+    o.str("file", &d.file);
+    if let Some(f) = &d.fix {
+        let out = o.key("fix");
+        out.extend_from_slice(b"{\n        \"cell\": ");
+        push_str(out, &f.cell.a1());
+        out.extend_from_slice(b",\n        \"value\": ");
+        let _ = match &f.value {
+            FixValue::Number(n) => serde_json::to_writer(&mut *out, n),
+            FixValue::Text(t) => serde_json::to_writer(&mut *out, t),
+        };
+        out.extend_from_slice(b"\n      }");
+    }
+    o.str("help", &d.help);
+    o.str("kind", d.kind.as_str());
+    o.str("message", &d.message);
+    o.opt("meta", d.meta.as_deref());
+    o.int("row", d.cell.map(|c| u64::from(c.row1())));
+    o.str("rule", &d.rule);
+    o.str("severity", d.severity.as_str());
+    o.opt("sheet", d.sheet.as_deref());
+    o.close();
+}
+
+/// Appends one file's line as `serde_json::to_string_pretty(&file_value(f))` would write it at
+/// its place in the report.
+fn push_file(out: &mut Vec<u8>, f: &crate::run::FileSummary) {
+    let mut o = Fields::open(out);
+    let n = |v: usize| Some(v as u64);
+    o.int("errors", n(f.errors));
+    o.str("file", &f.file);
+    o.int("infos", n(f.infos));
+    o.int("metas", n(f.metas));
+    if let Some(p) = &f.problem {
+        o.str("problem", p);
+    }
+    o.int("sheets", n(f.sheets));
+    let _ = serde_json::to_writer(&mut *o.key("status"), &f.status);
+    o.int("warnings", n(f.warnings));
+    o.close();
+}
+
+/// One file's findings as they stand in the report's `diagnostics` array, separated by
+/// commas: what [`write`] copies for a file whose findings did not change after its checks.
+/// The run calls it in its workers ([`crate::run::Options::prerender`]), so this part of the
+/// report is written in parallel, as the files are checked, instead of after the last one.
+pub fn prerender(diags: &[Diagnostic], out: &mut Vec<u8>) {
+    for (i, d) in diags.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b",\n    ");
+        }
+        push_diagnostic(out, d);
+    }
 }
 
 /// Streams the report (`--format json`).
 pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     out.write_all(b"{\n  \"version\": 1,\n")?;
     writeln!(out, "  \"policy\": {},", Value::from(run.policy.clone()))?;
-    write_array(
-        out,
-        "files",
-        "  ",
-        run.files.iter(),
-        |f| file_value(f),
-        false,
-    )?;
+    out.write_all(b"  \"files\": [")?;
+    let mut buf = Vec::new();
+    for (i, f) in run.files.iter().enumerate() {
+        buf.clear();
+        buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        push_file(&mut buf, f);
+        out.write_all(&buf)?;
+    }
+    out.write_all(if run.files.is_empty() {
+        b"],\n"
+    } else {
+        b"\n  ],\n"
+    })?;
     out.write_all(b"  \"diagnostics\": [")?;
     let mut any = false;
-    for (i, d) in run.each_diagnostic().enumerate() {
-        out.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-        write_diagnostic(out, &d, "    ")?;
+    for i in 0..run.files.len() {
+        if run.files[i].findings() == 0 {
+            continue;
+        }
+        buf.clear();
+        match run.prerendered(i) {
+            Some(bytes) => buf = bytes,
+            None => prerender(&run.file_diagnostics(i), &mut buf),
+        }
+        if buf.is_empty() {
+            continue;
+        }
+        out.write_all(if any { b",\n    " } else { b"\n    " })?;
+        out.write_all(&buf)?;
         any = true;
     }
     out.write_all(if any { b"\n  ],\n" } else { b"],\n" })?;
@@ -208,4 +285,81 @@ pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<(
 
 pub fn render(run: &RunResult) -> String {
     super::to_string(|out| write(run, out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::engine::FileStatus;
+    use crate::check::{Fix, Kind};
+    use crate::model::CellRef;
+    use crate::run::FileSummary;
+
+    /// serde_json's pretty text of `v` at the depth of an element of a report array.
+    fn pretty(v: &Value) -> String {
+        serde_json::to_string_pretty(v)
+            .unwrap()
+            .replace('\n', "\n    ")
+    }
+
+    /// Texts serde_json escapes in every way it knows: quotes, backslashes, controls with and
+    /// without a short escape, DEL, accents, a character outside the BMP.
+    const ODD: [&str; 4] = [
+        "",
+        "ING. PEDRO \"EL INGE\" SOTO \\ C:\\ruta",
+        "línea\nsegunda\tcol\r\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+        "ÁÉÍÓÚÑ ü « » — 😀",
+    ];
+
+    #[test]
+    fn diagnostics_and_file_lines_are_written_as_serde_json_writes_them() {
+        let mut n = 0;
+        for (i, text) in ODD.iter().enumerate() {
+            for fix in [
+                None,
+                Some(FixValue::Number(4.0)),
+                Some(FixValue::Number(0.3333333333333333)),
+                Some(FixValue::Text(text.to_string())),
+            ] {
+                let cell = (i % 2 == 0).then(|| CellRef::new(27 + i as u32, 13));
+                let d = Diagnostic {
+                    rule: format!("regla-{text}"),
+                    kind: Kind::Percent,
+                    severity: Severity::Warning,
+                    file: format!("capturas/{text}.xlsx"),
+                    sheet: (i != 1).then(|| text.to_string()),
+                    sheet_index: 0,
+                    cell,
+                    meta: (i != 2).then(|| format!("{i}.1")),
+                    message: text.repeat(2),
+                    help: format!("Corrija {text}"),
+                    fix: fix.map(|value| Fix {
+                        cell: CellRef::new(3, 4),
+                        value,
+                    }),
+                    related: Vec::new(),
+                    manual: false,
+                    context: None,
+                };
+                let mut out = Vec::new();
+                push_diagnostic(&mut out, &d);
+                assert_eq!(String::from_utf8(out).unwrap(), pretty(&diagnostic(&d)));
+                n += 1;
+            }
+            let f = FileSummary {
+                file: format!("capturas/{text}.xlsx"),
+                status: [FileStatus::Ok, FileStatus::NotCapture][i % 2],
+                sheets: i,
+                metas: 10 * i,
+                problem: (i % 2 == 1).then(|| text.to_string()),
+                errors: i,
+                warnings: 2 * i,
+                infos: 3 * i,
+            };
+            let mut out = Vec::new();
+            push_file(&mut out, &f);
+            assert_eq!(String::from_utf8(out).unwrap(), pretty(&file_value(&f)));
+        }
+        assert_eq!(n, 16);
+    }
 }

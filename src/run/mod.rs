@@ -37,6 +37,11 @@ pub struct Options {
     pub fix_dir: Option<PathBuf>,
     /// Replace existing fix-up outputs (`--force`).
     pub force: bool,
+    /// Renders a file's findings (sorted) as the report will show them; when set, each worker
+    /// does it for its file and the report copies the text instead of reading the findings
+    /// back and rendering them after the last file ([`RunResult::prerendered`]). The report
+    /// of a run is then written mostly in parallel.
+    pub prerender: Option<fn(&[Diagnostic], &mut Vec<u8>)>,
 }
 
 /// One file's line in the report.
@@ -71,6 +76,8 @@ impl FileSummary {
 struct Stored {
     /// The file's own findings, sorted (in the spill).
     chunk: Option<Chunk>,
+    /// The same findings rendered by [`Options::prerender`] (in the spill).
+    prerendered: Option<Chunk>,
     /// Findings added after the file's own checks (cross-file rules), sorted.
     extra: Vec<Diagnostic>,
     /// What `resumen.xlsx` needs of the workbook (in the spill; only with `--fix-dir`).
@@ -119,6 +126,18 @@ impl RunResult {
     /// The findings of the `i`-th file of [`RunResult::files`], sorted.
     pub fn file_diagnostics(&self, i: usize) -> Vec<Diagnostic> {
         findings_of(&self.spill, &self.files[i].file, &self.stored[i])
+    }
+
+    /// The `i`-th file's findings as [`Options::prerender`] rendered them, when that text is
+    /// still the whole story: `None` when the run had no renderer, the file has no findings,
+    /// other files' findings were added to it (cross-file rules) or the spill failed; the
+    /// reporter then renders [`RunResult::file_diagnostics`] itself.
+    pub fn prerendered(&self, i: usize) -> Option<Vec<u8>> {
+        let s = &self.stored[i];
+        if !s.extra.is_empty() {
+            return None;
+        }
+        self.spill.read(s.prerendered?).ok()
     }
 
     /// Every finding in report order (path, sheet, row, column, rule), one file at a time.
@@ -291,6 +310,11 @@ pub fn lint(
         }
         drop(r.workbook.take());
         if !r.diagnostics.is_empty() {
+            if let Some(render) = opts.prerender {
+                let mut text = Vec::with_capacity(640 * r.diagnostics.len());
+                render(&r.diagnostics, &mut text);
+                stored.prerendered = spill.append(&text).ok();
+            }
             match spill.append(&spill::encode_all(&r.diagnostics)) {
                 Ok(c) => stored.chunk = Some(c),
                 // Keep them in memory rather than lose them.
