@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use poalint::check::policy::{self, Source};
-use poalint::check::{Diagnostic, Severity};
+use poalint::check::Severity;
 use std::path::Path;
 
 /// A capture with one meta at 75 % and one at 25 % of schedule, no OBSERVACIONES.
@@ -366,7 +366,7 @@ fn the_json_report_rendered_by_the_workers_is_the_one_rendered_at_the_end() {
         "extends = \"default\"\n[params.firmante-distinto]\nscopes = { ramo = \"ramo\", programa = \"programa\", unidad = \"unidad\", otro = \"workbook\" }\n",
     );
     let policy = policy_file(&p).unwrap();
-    let report = |prerender: Option<fn(&[Diagnostic], &mut Vec<u8>)>| {
+    let report = |prerender: Option<poalint::run::Prerender>| {
         let opts = poalint::run::Options {
             paths: vec![input.clone()],
             jobs: 2,

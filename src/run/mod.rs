@@ -41,8 +41,11 @@ pub struct Options {
     /// does it for its file and the report copies the text instead of reading the findings
     /// back and rendering them after the last file ([`RunResult::prerendered`]). The report
     /// of a run is then written mostly in parallel.
-    pub prerender: Option<fn(&[Diagnostic], &mut Vec<u8>)>,
+    pub prerender: Option<Prerender>,
 }
+
+/// Renders a file's sorted findings as a report shows them ([`Options::prerender`]).
+pub type Prerender = fn(&[Diagnostic], &mut Vec<u8>);
 
 /// One file's line in the report.
 #[derive(Debug, Clone, serde::Serialize)]
