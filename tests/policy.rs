@@ -3,8 +3,8 @@
 
 mod common;
 use common::*;
-use poalint::check::policy::{self, Source};
 use poalint::check::Severity;
+use poalint::check::policy::{self, Source};
 use std::path::Path;
 
 /// A capture with one meta at 75 % and one at 25 % of schedule, no OBSERVACIONES.

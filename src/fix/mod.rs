@@ -271,6 +271,8 @@ pub struct Writer {
     names: HashMap<String, String>,
     /// `resumen.xlsx` as the files come in (taken by [`Writer::finish`]).
     summary: Mutex<Option<resumen::Summary>>,
+    /// Every rule with a finding in the run ([`Writer::seen`]): `Resumen`'s columns.
+    rules: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl Writer {
@@ -338,7 +340,23 @@ impl Writer {
             dir: dir.to_path_buf(),
             names: paths.iter().cloned().zip(out_names).collect(),
             summary: Mutex::new(Some(summary)),
+            rules: Mutex::default(),
         })
+    }
+
+    /// Notes the rules of findings the report will show (a file's own, after the policy's
+    /// exceptions, or those added by cross-file rules), so that [`Writer::finish`] knows the
+    /// columns of `Resumen` without reading every finding back from the spill.
+    pub fn seen(&self, diags: &[Diagnostic]) {
+        if diags.is_empty() {
+            return;
+        }
+        let mut rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        for d in diags {
+            if !rules.contains(&d.rule) {
+                rules.insert(d.rule.clone());
+            }
+        }
     }
 
     /// What `resumen.xlsx` needs of one checked file, taken by its worker before the workbook
@@ -386,12 +404,10 @@ impl Writer {
     /// Writes `resumen.xlsx`, removes fix-up workbooks left by an earlier run for files that
     /// are clean now (they would contradict the summary), and returns a one-line summary.
     pub fn finish(&self, run: &RunResult) -> Result<String, String> {
-        let rules: Vec<String> = run
-            .each_diagnostic()
-            .map(|d| d.rule)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let rules: Vec<String> =
+            std::mem::take(&mut *self.rules.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .collect();
         let tmp = self.dir.join(tmp_name(RESUMEN));
         let summary = self
             .summary

@@ -298,6 +298,7 @@ pub fn lint(
         let mut stored = Stored::default();
         let mut fix_error = None;
         if let Some(w) = &writer {
+            w.seen(&r.diagnostics);
             if let Some(bytes) = rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref())) {
                 match spill.append(&bytes) {
                     Ok(c) => stored.digest = Some(c),
@@ -430,6 +431,9 @@ pub fn lint(
         drop(all_facts);
         drop(facts);
         accepted += apply_exceptions(&exceptions, &mut extra, any_exception);
+        if let Some(w) = &writer {
+            w.seen(&extra);
+        }
         let index: HashMap<String, usize> = summaries
             .iter()
             .enumerate()
