@@ -222,7 +222,7 @@ fn push_file(out: &mut Vec<u8>, f: &crate::run::FileSummary) {
 }
 
 /// One file's findings as they stand in the report's `diagnostics` array, separated by
-/// commas: what [`write`] copies for a file whose findings did not change after its checks.
+/// commas: what [`write()`] copies for a file whose findings did not change after its checks.
 /// The run calls it in its workers ([`crate::run::Options::prerender`]), so this part of the
 /// report is written in parallel, as the files are checked, instead of after the last one.
 pub fn prerender(diags: &[Diagnostic], out: &mut Vec<u8>) {
