@@ -7,7 +7,7 @@ use crate::check::{Diagnostic, FixValue, Kind, Severity};
 use crate::model::{CaptureSheet, CellRef, CellValue, CodeName, Date, Located, Meta, Num};
 use foldhash::fast::FixedState;
 use rust_xlsxwriter::ExcelDateTime;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
 const MAX_ROW: u32 = 1_048_575;
@@ -88,23 +88,113 @@ impl Flag {
     }
 }
 
-/// Cell (row, col) → value. Hashed: building a sheet looks cells up thousands of times (is it
-/// free, is it merged), and ordered maps of tuple keys were most of the rebuild's time; the
-/// fixed seed keeps every run the same, and what is written goes out sorted.
-type ByCell<V> = HashMap<(u32, u32), V, FixedState>;
+/// Rows and columns that [`ByCell`] keeps in a dense grid: every capture fits (a few hundred
+/// rows, a few dozen columns); cells beyond go to a hash map.
+const DENSE_ROWS: u32 = 2048;
+const DENSE_COLS: u32 = 128;
+
+/// Cell (row, col) → value. Building a sheet looks cells up thousands of times (is it free, is
+/// it merged), so cells sit in a grid of rows indexed directly: a lookup is two indexings, and
+/// the cells come out in sheet order without sorting (ordered maps of tuple keys were most of
+/// the rebuild's time, hash maps still a sixth of it). A cell beyond [`DENSE_ROWS`] ×
+/// [`DENSE_COLS`] (only odd or forged sheets have them) goes to a hash map with a fixed seed,
+/// so every run is the same.
+#[derive(Debug)]
+struct ByCell<V> {
+    rows: Vec<Vec<Option<V>>>,
+    far: HashMap<(u32, u32), V, FixedState>,
+}
+
+impl<V> Default for ByCell<V> {
+    fn default() -> Self {
+        ByCell {
+            rows: Vec::new(),
+            far: HashMap::default(),
+        }
+    }
+}
+
+impl<V> ByCell<V> {
+    fn dense((r, c): (u32, u32)) -> bool {
+        r < DENSE_ROWS && c < DENSE_COLS
+    }
+
+    fn get(&self, k: &(u32, u32)) -> Option<&V> {
+        if Self::dense(*k) {
+            self.rows.get(k.0 as usize)?.get(k.1 as usize)?.as_ref()
+        } else {
+            self.far.get(k)
+        }
+    }
+
+    fn contains_key(&self, k: &(u32, u32)) -> bool {
+        self.get(k).is_some()
+    }
+
+    /// The slot of a dense cell, created empty.
+    fn slot(&mut self, (r, c): (u32, u32)) -> &mut Option<V> {
+        let (r, c) = (r as usize, c as usize);
+        if self.rows.len() <= r {
+            self.rows.resize_with(r + 1, Vec::new);
+        }
+        let row = &mut self.rows[r];
+        if row.len() <= c {
+            row.resize_with(c + 1, || None);
+        }
+        &mut row[c]
+    }
+
+    fn insert(&mut self, k: (u32, u32), v: V) -> Option<V> {
+        if Self::dense(k) {
+            self.slot(k).replace(v)
+        } else {
+            self.far.insert(k, v)
+        }
+    }
+
+    fn entry_or_default(&mut self, k: (u32, u32)) -> &mut V
+    where
+        V: Default,
+    {
+        if Self::dense(k) {
+            self.slot(k).get_or_insert_with(V::default)
+        } else {
+            self.far.entry(k).or_default()
+        }
+    }
+
+    /// Every cell, in sheet order (row, then column).
+    fn sorted(&self) -> Vec<((u32, u32), &V)> {
+        let mut out: Vec<((u32, u32), &V)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .flat_map(|(r, row)| {
+                row.iter()
+                    .enumerate()
+                    .filter_map(move |(c, v)| Some(((r as u32, c as u32), v.as_ref()?)))
+            })
+            .collect();
+        if !self.far.is_empty() {
+            out.extend(self.far.iter().map(|(k, v)| (*k, v)));
+            out.sort_unstable_by_key(|(k, _)| *k);
+        }
+        out
+    }
+}
 
 /// The rebuilt sheet, before it is written.
 #[derive(Debug, Default)]
 pub struct Rebuilt {
-    pub cells: ByCell<Cell>,
+    cells: ByCell<Cell>,
     /// Cells covered by a merged range (top-left included).
-    merged: HashSet<(u32, u32), FixedState>,
-    pub flags: ByCell<Flag>,
+    merged: ByCell<()>,
+    flags: ByCell<Flag>,
     widths: BTreeMap<u32, f64>,
     /// Rows that need more than one line for their wrapped texts.
     heights: BTreeMap<u32, f64>,
     /// Values replaced by a fix: cell → (before, after), as shown.
-    pub fixes: ByCell<(String, String)>,
+    fixes: ByCell<(String, String)>,
 }
 
 fn from_raw(raw: &CellValue) -> Option<(Val, Option<String>)> {
@@ -147,7 +237,7 @@ pub fn fix_is_percent(sheet: Option<&CaptureSheet>, d: &Diagnostic, cell: CellRe
 
 impl Rebuilt {
     fn free(&self, r: u32, c: u32) -> bool {
-        !self.cells.contains_key(&(r, c)) && !self.merged.contains(&(r, c))
+        !self.cells.contains_key(&(r, c)) && !self.merged.contains_key(&(r, c))
     }
 
     /// Puts a value in a free cell; returns whether it was placed.
@@ -196,7 +286,7 @@ impl Rebuilt {
         if range_ok {
             for r in r1..=r2 {
                 for c in c1..=c2 {
-                    self.merged.insert((r, c));
+                    self.merged.insert((r, c), ());
                 }
             }
         }
@@ -263,18 +353,7 @@ impl Rebuilt {
 
 /// Rebuilds one capture sheet. `diags` are the diagnostics of this sheet, in report order.
 pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
-    // Sized for a typical sheet (a few hundred cells with the table's grid): growing the maps
-    // showed in the profile.
-    fn sized<V>(n: usize) -> ByCell<V> {
-        HashMap::with_capacity_and_hasher(n, FixedState::default())
-    }
-    let mut rb = Rebuilt {
-        cells: sized(512),
-        merged: HashSet::with_capacity_and_hasher(64, FixedState::default()),
-        flags: sized(32),
-        fixes: sized(16),
-        ..Rebuilt::default()
-    };
+    let mut rb = Rebuilt::default();
 
     // Title block and form code.
     for l in &sheet.title.lines {
@@ -411,14 +490,14 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
 /// Taller rows where a description or an observation wraps.
 fn heights(rb: &mut Rebuilt) {
     let mut lines: BTreeMap<u32, usize> = BTreeMap::new();
-    for ((r, c), cell) in &rb.cells {
+    for ((r, c), cell) in rb.cells.sorted() {
         if cell.role != Role::BodyWrap || cell.merge_to.is_some() {
             continue;
         }
         if let Val::Text(t) = &cell.val {
-            let w = rb.widths.get(c).copied().unwrap_or(8.43);
+            let w = rb.widths.get(&c).copied().unwrap_or(8.43);
             let n = style::text_lines(t, w);
-            let e = lines.entry(*r).or_insert(1);
+            let e = lines.entry(r).or_insert(1);
             *e = (*e).max(n);
         }
     }
@@ -491,7 +570,7 @@ fn flag(rb: &mut Rebuilt, diags: &[&Diagnostic]) {
             if !d.help.is_empty() {
                 line.push_str(&format!("\nAyuda: {}", d.help));
             }
-            let e = rb.flags.entry((c.row, c.col)).or_default();
+            let e = rb.flags.entry_or_default((c.row, c.col));
             e.add(d.severity, d.manual, line);
             e.fixed |= at_fix;
             for r in &d.related {
@@ -506,8 +585,7 @@ fn flag(rb: &mut Rebuilt, diags: &[&Diagnostic]) {
                     d.message
                 );
                 rb.flags
-                    .entry((r.cell.row, r.cell.col))
-                    .or_default()
+                    .entry_or_default((r.cell.row, r.cell.col))
                     .add(d.severity, d.manual, line);
             }
         } else {
@@ -520,8 +598,7 @@ fn flag(rb: &mut Rebuilt, diags: &[&Diagnostic]) {
                     d.rule, r.label, d.message
                 );
                 rb.flags
-                    .entry((r.cell.row, r.cell.col))
-                    .or_default()
+                    .entry_or_default((r.cell.row, r.cell.col))
                     .add(d.severity, d.manual, line);
             }
         }
@@ -534,7 +611,7 @@ fn flag(rb: &mut Rebuilt, diags: &[&Diagnostic]) {
                 "{} ({sev}) — corregido por poalint: {b} → {a}\n{}",
                 d.rule, d.message
             );
-            let e = rb.flags.entry((c.row, c.col)).or_default();
+            let e = rb.flags.entry_or_default((c.row, c.col));
             e.add(d.severity, false, line);
             e.fixed = true;
         }
@@ -690,11 +767,11 @@ fn widths(rb: &mut Rebuilt, sheet: &CaptureSheet) {
     rb.width(t.observaciones, 32.0);
     // Short header labels and codes should be readable in their own column.
     let mut extra: Vec<(u32, f64, bool)> = Vec::new();
-    for ((_, c), cell) in &rb.cells {
+    for ((_, c), cell) in rb.cells.sorted() {
         if let (Role::Label | Role::Body | Role::BodyNum, Val::Text(s)) = (cell.role, &cell.val) {
             let n = s.chars().count() as f64 + 1.0;
             if n <= 24.0 {
-                extra.push((*c, n, cell.role == Role::Label));
+                extra.push((c, n, cell.role == Role::Label));
             }
         }
     }
@@ -760,11 +837,8 @@ impl Rebuilt {
         };
         let mark_at = |k: &(u32, u32)| self.flags.get(k).map(Flag::mark).unwrap_or_default();
         // In sheet order, so that styles are numbered the same way on every run.
-        let mut cells: Vec<(&(u32, u32), &Cell)> = self.cells.iter().collect();
-        cells.sort_unstable_by_key(|(k, _)| **k);
-        let mut flags: Vec<(&(u32, u32), &Flag)> = self.flags.iter().collect();
-        flags.sort_unstable_by_key(|(k, _)| **k);
-        for (&(r, c), cell) in cells {
+        let flags = self.flags.sorted();
+        for ((r, c), cell) in self.cells.sorted() {
             let s = style_of(cell.role, cell.num_format.as_deref(), mark_at(&(r, c)));
             if let Some(to) = cell.merge_to {
                 ws.merge((r, c), to, s);
@@ -782,17 +856,74 @@ impl Rebuilt {
         }
         // Flagged cells that hold nothing.
         for &(k, flag) in &flags {
-            if !self.cells.contains_key(k) && !self.merged.contains(k) {
+            if !self.cells.contains_key(&k) && !self.merged.contains_key(&k) {
                 ws.blank(k.0, k.1, style_of(Role::Body, None, flag.mark()));
             }
         }
-        for (&(r, c), flag) in flags {
+        for ((r, c), flag) in flags {
             let mut text = flag.note_text();
             if text.chars().count() > MAX_NOTE_CHARS {
                 text = text.chars().take(MAX_NOTE_CHARS).collect::<String>() + "…";
             }
             let (w, h) = note_size(&text);
             ws.note(r, c, text, w, h);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ByCell, DENSE_COLS, DENSE_ROWS};
+    use std::collections::BTreeMap;
+
+    /// `ByCell` against an ordered map, with cells inside the dense grid, on its edges and far
+    /// beyond (rows and columns past it, the last cell of Excel's grid), inserted out of order
+    /// and overwritten.
+    #[test]
+    fn by_cell_keeps_and_orders_cells_as_an_ordered_map_would() {
+        let keys: Vec<(u32, u32)> = vec![
+            (5, 3),
+            (0, 0),
+            (DENSE_ROWS - 1, DENSE_COLS - 1),
+            (DENSE_ROWS, 0),
+            (3, DENSE_COLS),
+            (3, 2),
+            (1_048_575, 16_383),
+            (5, 1),
+            (0, DENSE_COLS + 7),
+            (5, 3),
+            (2, 0),
+        ];
+        let mut m: ByCell<usize> = ByCell::default();
+        let mut reference = BTreeMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(m.insert(*k, i), reference.insert(*k, i), "{k:?}");
+        }
+        *m.entry_or_default((9, 9)) += 100;
+        *reference.entry((9, 9)).or_default() += 100;
+        *m.entry_or_default((DENSE_ROWS + 9, 1)) += 7;
+        *reference.entry((DENSE_ROWS + 9, 1)).or_default() += 7;
+        *m.entry_or_default((5, 3)) += 1000;
+        *reference.entry((5, 3)).or_default() += 1000;
+        let sorted: Vec<((u32, u32), usize)> =
+            m.sorted().into_iter().map(|(k, v)| (k, *v)).collect();
+        let want: Vec<((u32, u32), usize)> = reference.iter().map(|(k, v)| (*k, *v)).collect();
+        assert_eq!(sorted, want);
+        for probe in [
+            (5, 2),
+            (4, 3),
+            (DENSE_ROWS + 1, 0),
+            (0, 1),
+            (7, DENSE_COLS + 7),
+        ] {
+            assert_eq!(
+                m.contains_key(&probe),
+                reference.contains_key(&probe),
+                "{probe:?}"
+            );
+        }
+        for k in reference.keys() {
+            assert_eq!(m.get(k), reference.get(k));
         }
     }
 }
