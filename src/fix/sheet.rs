@@ -163,10 +163,9 @@ impl<V> ByCell<V> {
         }
     }
 
-    /// Every cell, in sheet order (row, then column).
-    fn sorted(&self) -> Vec<((u32, u32), &V)> {
-        let mut out: Vec<((u32, u32), &V)> = self
-            .rows
+    /// Every cell: those of the grid in sheet order, then the far ones in no order.
+    fn iter(&self) -> impl Iterator<Item = ((u32, u32), &V)> {
+        self.rows
             .iter()
             .enumerate()
             .flat_map(|(r, row)| {
@@ -174,9 +173,13 @@ impl<V> ByCell<V> {
                     .enumerate()
                     .filter_map(move |(c, v)| Some(((r as u32, c as u32), v.as_ref()?)))
             })
-            .collect();
+            .chain(self.far.iter().map(|(k, v)| (*k, v)))
+    }
+
+    /// Every cell, in sheet order (row, then column).
+    fn sorted(&self) -> Vec<((u32, u32), &V)> {
+        let mut out: Vec<((u32, u32), &V)> = self.iter().collect();
         if !self.far.is_empty() {
-            out.extend(self.far.iter().map(|(k, v)| (*k, v)));
             out.sort_unstable_by_key(|(k, _)| *k);
         }
         out
@@ -490,7 +493,7 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
 /// Taller rows where a description or an observation wraps.
 fn heights(rb: &mut Rebuilt) {
     let mut lines: BTreeMap<u32, usize> = BTreeMap::new();
-    for ((r, c), cell) in rb.cells.sorted() {
+    for ((r, c), cell) in rb.cells.iter() {
         if cell.role != Role::BodyWrap || cell.merge_to.is_some() {
             continue;
         }
@@ -767,7 +770,7 @@ fn widths(rb: &mut Rebuilt, sheet: &CaptureSheet) {
     rb.width(t.observaciones, 32.0);
     // Short header labels and codes should be readable in their own column.
     let mut extra: Vec<(u32, f64, bool)> = Vec::new();
-    for ((_, c), cell) in rb.cells.sorted() {
+    for ((_, c), cell) in rb.cells.iter() {
         if let (Role::Label | Role::Body | Role::BodyNum, Val::Text(s)) = (cell.role, &cell.val) {
             let n = s.chars().count() as f64 + 1.0;
             if n <= 24.0 {
