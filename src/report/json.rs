@@ -5,45 +5,6 @@ use crate::check::{Diagnostic, FixValue, Severity};
 use crate::run::RunResult;
 use serde_json::{Value, json};
 
-pub fn diagnostic(d: &Diagnostic) -> Value {
-    let mut v = json!({
-        "rule": d.rule,
-        "kind": d.kind.as_str(),
-        "severity": d.severity.as_str(),
-        "file": d.file,
-        "sheet": d.sheet,
-        "cell": d.cell.map(|c| c.a1()),
-        "row": d.cell.map(|c| c.row1()),
-        "meta": d.meta,
-        "message": d.message,
-        "help": d.help,
-    });
-    if let Some(f) = &d.fix {
-        let value = match &f.value {
-            FixValue::Number(n) => json!(n),
-            FixValue::Text(t) => json!(t),
-        };
-        v["fix"] = json!({"cell": f.cell.a1(), "value": value});
-    }
-    v
-}
-
-fn file_value(f: &crate::run::FileSummary) -> Value {
-    let mut v = json!({
-        "file": f.file,
-        "status": f.status,
-        "sheets": f.sheets,
-        "metas": f.metas,
-        "errors": f.errors,
-        "warnings": f.warnings,
-        "infos": f.infos,
-    });
-    if let Some(p) = &f.problem {
-        v["problem"] = json!(p);
-    }
-    v
-}
-
 fn policy_warnings(run: &RunResult) -> Vec<Value> {
     run.unused_exceptions
         .iter()
@@ -75,16 +36,10 @@ fn summary(run: &RunResult) -> Value {
     })
 }
 
-/// The whole report as one JSON value (tests and small runs).
+/// The whole report as one JSON value (tests and small runs): [`render`] read back, so that
+/// the report has one writer.
 pub fn to_value(run: &RunResult) -> Value {
-    json!({
-        "version": 1,
-        "policy": run.policy,
-        "files": run.files.iter().map(file_value).collect::<Vec<_>>(),
-        "diagnostics": run.each_diagnostic().map(|d| diagnostic(&d)).collect::<Vec<_>>(),
-        "policy_warnings": policy_warnings(run),
-        "summary": summary(run),
-    })
+    serde_json::from_str(&render(run)).unwrap_or(Value::Null)
 }
 
 /// Writes an array element by element, so a report of a whole state never exists in memory
@@ -174,8 +129,8 @@ impl<'o> Fields<'o> {
     }
 }
 
-/// Appends one diagnostic exactly as `serde_json::to_string_pretty(&diagnostic(d))` would
-/// write it at its place in the report, without building the value (the report of a state
+/// Appends one diagnostic exactly as `serde_json::to_string_pretty` would write it as a JSON
+/// object of its fields (the contract's keys, sorted) at its place in the report, without building the value (the report of a state
 /// has tens of thousands of findings).
 fn push_diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     let mut o = Fields::open(out);
@@ -203,8 +158,8 @@ fn push_diagnostic(out: &mut Vec<u8>, d: &Diagnostic) {
     o.close();
 }
 
-/// Appends one file's line as `serde_json::to_string_pretty(&file_value(f))` would write it at
-/// its place in the report.
+/// Appends one file's line as `serde_json::to_string_pretty` would write it as a JSON object
+/// at its place in the report.
 fn push_file(out: &mut Vec<u8>, f: &crate::run::FileSummary) {
     let mut o = Fields::open(out);
     let n = |v: usize| Some(v as u64);
@@ -257,16 +212,16 @@ pub fn write(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<(
         if run.files[i].findings() == 0 {
             continue;
         }
-        buf.clear();
-        match run.prerendered(i) {
-            Some(bytes) => buf = bytes,
-            None => prerender(&run.file_diagnostics(i), &mut buf),
-        }
-        if buf.is_empty() {
+        let text = run.prerendered(i).unwrap_or_else(|| {
+            let mut text = Vec::new();
+            prerender(&run.file_diagnostics(i), &mut text);
+            text
+        });
+        if text.is_empty() {
             continue;
         }
         out.write_all(if any { b",\n    " } else { b"\n    " })?;
-        out.write_all(&buf)?;
+        out.write_all(&text)?;
         any = true;
     }
     out.write_all(if any { b"\n  ],\n" } else { b"],\n" })?;
@@ -294,6 +249,48 @@ mod tests {
     use crate::check::{Fix, Kind};
     use crate::model::CellRef;
     use crate::run::FileSummary;
+
+    /// The contract's fields of a diagnostic, built the obvious way: what [`push_diagnostic`]
+    /// must write.
+    fn diagnostic(d: &Diagnostic) -> Value {
+        let mut v = json!({
+            "rule": d.rule,
+            "kind": d.kind.as_str(),
+            "severity": d.severity.as_str(),
+            "file": d.file,
+            "sheet": d.sheet,
+            "cell": d.cell.map(|c| c.a1()),
+            "row": d.cell.map(|c| c.row1()),
+            "meta": d.meta,
+            "message": d.message,
+            "help": d.help,
+        });
+        if let Some(f) = &d.fix {
+            let value = match &f.value {
+                FixValue::Number(n) => json!(n),
+                FixValue::Text(t) => json!(t),
+            };
+            v["fix"] = json!({"cell": f.cell.a1(), "value": value});
+        }
+        v
+    }
+
+    /// The same for a file's line ([`push_file`]).
+    fn file_value(f: &crate::run::FileSummary) -> Value {
+        let mut v = json!({
+            "file": f.file,
+            "status": f.status,
+            "sheets": f.sheets,
+            "metas": f.metas,
+            "errors": f.errors,
+            "warnings": f.warnings,
+            "infos": f.infos,
+        });
+        if let Some(p) = &f.problem {
+            v["problem"] = json!(p);
+        }
+        v
+    }
 
     /// serde_json's pretty text of `v` at the depth of an element of a report array.
     fn pretty(v: &Value) -> String {
