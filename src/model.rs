@@ -48,31 +48,35 @@ pub fn col_letters(mut col: u32) -> String {
 }
 
 /// A raw cell value as the spreadsheet stores it (cached value for formulas).
+///
+/// `S` holds the texts: the model owns them (`String`, the default); the reader's grid
+/// ([`crate::read::grid::GridValue`]) borrows them from the workbook while a sheet is read, so
+/// the text of a cell is copied only when the model keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
-pub enum CellValue {
+pub enum CellValue<S = String> {
     Empty,
-    Text(String),
+    Text(S),
     Number(f64),
     /// A number whose cell format displays it as a percentage (0.25 shown as 25%), with the
     /// number of decimals the format shows (`0%` → 0, `0.00%` → 2).
     PercentNumber(f64, u8),
     Date(Date),
     Bool(bool),
-    Error(String),
+    Error(S),
 }
 
-impl CellValue {
+impl<S: AsRef<str>> CellValue<S> {
     pub fn is_empty(&self) -> bool {
         match self {
             CellValue::Empty => true,
-            CellValue::Text(t) => t.trim().is_empty(),
+            CellValue::Text(t) => t.as_ref().trim().is_empty(),
             _ => false,
         }
     }
     pub fn as_text(&self) -> Option<&str> {
         match self {
-            CellValue::Text(t) => Some(t.as_str()),
+            CellValue::Text(t) => Some(t.as_ref()),
             _ => None,
         }
     }
@@ -80,12 +84,23 @@ impl CellValue {
     pub fn display(&self) -> String {
         match self {
             CellValue::Empty => String::new(),
-            CellValue::Text(t) => t.clone(),
+            CellValue::Text(t) | CellValue::Error(t) => t.as_ref().to_string(),
             CellValue::Number(n) => fmt_num(*n),
             CellValue::PercentNumber(n, d) => format!("{:.*}%", *d as usize, n * 100.0),
             CellValue::Date(d) => d.to_string(),
             CellValue::Bool(b) => b.to_string(),
-            CellValue::Error(e) => e.clone(),
+        }
+    }
+    /// The same value with its text owned, as the model keeps it.
+    pub fn to_owned_value(&self) -> CellValue {
+        match self {
+            CellValue::Empty => CellValue::Empty,
+            CellValue::Text(t) => CellValue::Text(t.as_ref().to_string()),
+            CellValue::Number(n) => CellValue::Number(*n),
+            CellValue::PercentNumber(n, d) => CellValue::PercentNumber(*n, *d),
+            CellValue::Date(d) => CellValue::Date(*d),
+            CellValue::Bool(b) => CellValue::Bool(*b),
+            CellValue::Error(e) => CellValue::Error(e.as_ref().to_string()),
         }
     }
 }

@@ -11,9 +11,14 @@
 //! What poalint keeps of a workbook is bounded here: at most [`MAX_CELLS_PER_SHEET`] cells per
 //! sheet (the rest is cut, with a layout note), [`MAX_CELLS_PER_WORKBOOK`] cells and
 //! [`MAX_TEXT_BYTES`] of cell text per workbook (beyond that the file is refused: a shared
-//! string of megabytes referenced by a million cells would otherwise be copied a million
-//! times). A panic inside calamine on a malformed file is caught here and reported as a
-//! damaged file, so one bad file never stops the run.
+//! string of megabytes referenced by a million cells is borrowed, not copied, but the reader
+//! would still look through it a million times). A panic inside calamine on a malformed file
+//! is caught here and reported as a damaged file, so one bad file never stops the run.
+//!
+//! Sheets are read one at a time and each grid is handed to the caller as soon as it is
+//! complete ([`load`]): its texts are borrowed from the workbook (calamine's shared strings),
+//! so a text is copied only when the model keeps it, and a sheet's grid is gone before the
+//! next one is read.
 //!
 //! .xls and .ods have no streaming reader in calamine: opening the file parses **every**
 //! sheet into a dense grid (rows × columns between the first and the last non-empty cell,
@@ -54,17 +59,22 @@ pub const MAX_CELLS_PER_WORKBOOK: usize = 4_000_000;
 /// Bytes of cell text a workbook may hold; beyond, the file is refused.
 pub const MAX_TEXT_BYTES: usize = 128 * 1024 * 1024;
 
+/// A cell's value in a [`Grid`]: its text borrowed from the workbook (calamine's shared
+/// strings, or the sheet's range for .xls/.ods) unless the cell holds it inline.
+pub type GridValue<'a> = CellValue<Cow<'a, str>>;
+
 /// The non-empty cells of one sheet, sorted by row then column, with an index of its rows.
 ///
 /// Built only by [`Grid::new`], which sorts the cells and indexes the rows once, so that
 /// [`Grid::rows`] and [`Grid::row`] cost a slice walk and one binary search over the rows.
 /// The loaders keep only non-empty cells ([`CellValue::is_empty`]), so every indexed row
-/// holds at least one.
+/// holds at least one. A grid lives while its sheet is read ([`load`] hands it over and
+/// drops it): its texts are borrowed from the workbook, not copied.
 #[derive(Debug, Default)]
-pub struct Grid {
+pub struct Grid<'a> {
     pub name: String,
     pub index: usize,
-    cells: Vec<(CellRef, CellValue)>,
+    cells: Vec<(CellRef, GridValue<'a>)>,
     /// One entry per row holding cells, ascending: where its cells sit in `cells`.
     rows: Vec<RowSpan>,
     /// Whether two cells share a position (only a forged file does that). [`Grid::get`]
@@ -82,16 +92,16 @@ struct RowSpan {
     end: usize,
 }
 
-impl Grid {
+impl<'a> Grid<'a> {
     /// Sorts the cells by row then column (stable: two cells at the same place keep the
     /// order the file gave them) and indexes the rows. `cells` must hold only non-empty
     /// values: the loaders skip the empty ones.
     pub fn new(
         name: String,
         index: usize,
-        mut cells: Vec<(CellRef, CellValue)>,
+        mut cells: Vec<(CellRef, GridValue<'a>)>,
         truncated: bool,
-    ) -> Grid {
+    ) -> Grid<'a> {
         debug_assert!(cells.iter().all(|(_, v)| !v.is_empty()));
         cells.sort_by_key(|(c, _)| (c.row, c.col));
         let mut rows: Vec<RowSpan> = Vec::new();
@@ -120,11 +130,11 @@ impl Grid {
     }
 
     /// Every cell, sorted by row then column.
-    pub fn cells(&self) -> &[(CellRef, CellValue)] {
+    pub fn cells(&self) -> &[(CellRef, GridValue<'a>)] {
         &self.cells
     }
 
-    pub fn get(&self, row: u32, col: u32) -> Option<&CellValue> {
+    pub fn get(&self, row: u32, col: u32) -> Option<&GridValue<'a>> {
         let key = CellRef::new(row, col);
         self.cells
             .binary_search_by(|(c, _)| (c.row, c.col).cmp(&(key.row, key.col)))
@@ -146,12 +156,12 @@ impl Grid {
     }
 
     /// The cells of one row, in column order.
-    pub fn row(&self, row: u32) -> &[(CellRef, CellValue)] {
+    pub fn row(&self, row: u32) -> &[(CellRef, GridValue<'a>)] {
         &self.cells[self.row_range(row)]
     }
 
     /// One row, to look up several of its cells for the price of one search in the sheet.
-    pub fn row_cells(&self, row: u32) -> RowCells<'_> {
+    pub fn row_cells(&self, row: u32) -> RowCells<'_, 'a> {
         RowCells {
             grid: self,
             row,
@@ -170,15 +180,15 @@ impl Grid {
 }
 
 /// The cells of one row of a [`Grid`] ([`Grid::row_cells`]).
-pub struct RowCells<'g> {
-    grid: &'g Grid,
+pub struct RowCells<'g, 'a> {
+    grid: &'g Grid<'a>,
     row: u32,
-    cells: &'g [(CellRef, CellValue)],
+    cells: &'g [(CellRef, GridValue<'a>)],
 }
 
-impl<'g> RowCells<'g> {
+impl<'g, 'a> RowCells<'g, 'a> {
     /// The same cell as [`Grid::get`] on this row, searched within the row.
-    pub fn get(&self, col: u32) -> Option<&'g CellValue> {
+    pub fn get(&self, col: u32) -> Option<&'g GridValue<'a>> {
         if self.grid.duplicates {
             return self.grid.get(self.row, col);
         }
@@ -191,11 +201,11 @@ impl<'g> RowCells<'g> {
 
 /// A cell's trimmed text, or a number's (date's...) display, or `None` when empty. Text is
 /// borrowed from the cell; only the other kinds build a string.
-pub fn cell_text(v: &CellValue) -> Option<Cow<'_, str>> {
+pub fn cell_text<S: AsRef<str>>(v: &CellValue<S>) -> Option<Cow<'_, str>> {
     match v {
         CellValue::Empty => None,
         CellValue::Text(t) => {
-            let t = t.trim();
+            let t = t.as_ref().trim();
             (!t.is_empty()).then_some(Cow::Borrowed(t))
         }
         _ => {
@@ -213,19 +223,11 @@ pub fn cell_text(v: &CellValue) -> Option<Cow<'_, str>> {
 }
 
 /// A cell's value as [`CellValue::display`] shows it, borrowed when it is text.
-pub fn cell_display(v: &CellValue) -> Cow<'_, str> {
+pub fn cell_display<S: AsRef<str>>(v: &CellValue<S>) -> Cow<'_, str> {
     match v {
-        CellValue::Text(t) => Cow::Borrowed(t),
+        CellValue::Text(t) => Cow::Borrowed(t.as_ref()),
         _ => Cow::Owned(v.display()),
     }
-}
-
-/// A loaded workbook: its format and every worksheet's grid.
-pub struct LoadedWorkbook {
-    pub format: Format,
-    pub sheets: Vec<Grid>,
-    /// Sheets that could not be read, or whose name clashes with another's.
-    pub problems: Vec<SheetProblem>,
 }
 
 /// A sheet that could not be read, or whose name clashes with another's.
@@ -267,7 +269,7 @@ impl Budget {
         Budget { cells: 0, text: 0 }
     }
 
-    fn take(&mut self, value: &CellValue) -> Result<(), ReadProblem> {
+    fn take(&mut self, value: &GridValue<'_>) -> Result<(), ReadProblem> {
         self.cells += 1;
         if let CellValue::Text(t) | CellValue::Error(t) = value {
             self.text += t.len();
@@ -287,10 +289,10 @@ impl Budget {
     }
 }
 
-fn from_data(d: &Data) -> CellValue {
+fn from_data(d: &Data) -> GridValue<'_> {
     match d {
         Data::Empty => CellValue::Empty,
-        Data::String(s) => CellValue::Text(s.clone()),
+        Data::String(s) => CellValue::Text(Cow::Borrowed(s)),
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Bool(*b),
@@ -300,18 +302,18 @@ fn from_data(d: &Data) -> CellValue {
         },
         Data::DateTimeIso(s) => match super::text::parse_date(s) {
             Some(d) => CellValue::Date(d),
-            None => CellValue::Text(s.clone()),
+            None => CellValue::Text(Cow::Borrowed(s)),
         },
-        Data::DurationIso(s) => CellValue::Text(s.clone()),
-        Data::Error(e) => CellValue::Error(e.to_string()),
+        Data::DurationIso(s) => CellValue::Text(Cow::Borrowed(s)),
+        Data::Error(e) => CellValue::Error(Cow::Owned(e.to_string())),
     }
 }
 
-fn from_data_ref(d: DataRef<'_>, percent: Option<u8>) -> CellValue {
+fn from_data_ref(d: DataRef<'_>, percent: Option<u8>) -> GridValue<'_> {
     match d {
         DataRef::Empty => CellValue::Empty,
-        DataRef::String(s) => CellValue::Text(s),
-        DataRef::SharedString(s) => CellValue::Text(s.to_string()),
+        DataRef::String(s) => CellValue::Text(Cow::Owned(s)),
+        DataRef::SharedString(s) => CellValue::Text(Cow::Borrowed(s)),
         DataRef::Float(f) if percent.is_some() => CellValue::PercentNumber(f, percent.unwrap_or(0)),
         DataRef::Int(i) if percent.is_some() => {
             CellValue::PercentNumber(i as f64, percent.unwrap_or(0))
@@ -325,10 +327,10 @@ fn from_data_ref(d: DataRef<'_>, percent: Option<u8>) -> CellValue {
         },
         DataRef::DateTimeIso(s) => match super::text::parse_date(&s) {
             Some(d) => CellValue::Date(d),
-            None => CellValue::Text(s),
+            None => CellValue::Text(Cow::Owned(s)),
         },
-        DataRef::DurationIso(s) => CellValue::Text(s),
-        DataRef::Error(e) => CellValue::Error(e.to_string()),
+        DataRef::DurationIso(s) => CellValue::Text(Cow::Owned(s)),
+        DataRef::Error(e) => CellValue::Error(Cow::Owned(e.to_string())),
     }
 }
 
@@ -433,13 +435,34 @@ fn clashes(names: &[String], first_readable: bool) -> Vec<(Option<String>, bool)
     out
 }
 
-/// Loads every worksheet of a workbook already identified by [`super::sniff::sniff`].
+/// What a sheet's grid is handed to, in workbook order ([`load`]).
+pub type OnSheet<'f> = dyn FnMut(&Grid<'_>) + 'f;
+
+/// Loads every worksheet of a workbook already identified by [`super::sniff::sniff`],
+/// handing each one's grid to `on_sheet` as soon as it is read (the grid borrows the
+/// workbook's texts and is dropped before the next sheet is read). Returns the sheets that
+/// could not be read or whose names clash ([`SheetProblem`]).
 ///
 /// A panic inside calamine (a malformed file it does not expect) is caught and reported as
-/// a damaged file.
-pub fn load(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProblem> {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| load_unguarded(bytes, format))) {
+/// a damaged file; a panic inside `on_sheet` is not the file's fault and goes on up as it
+/// came.
+pub fn load(
+    bytes: Vec<u8>,
+    format: Format,
+    on_sheet: &mut OnSheet<'_>,
+) -> Result<Vec<SheetProblem>, ReadProblem> {
+    let from_caller = std::cell::Cell::new(false);
+    let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        load_unguarded(bytes, format, &mut |grid: &Grid<'_>| {
+            if let Err(p) = std::panic::catch_unwind(AssertUnwindSafe(|| on_sheet(grid))) {
+                from_caller.set(true);
+                std::panic::resume_unwind(p);
+            }
+        })
+    }));
+    match r {
         Ok(r) => r,
+        Err(p) if from_caller.get() => std::panic::resume_unwind(p),
         Err(e) => Err(ReadProblem::Corrupt(format!(
             "el lector de hojas de cálculo no pudo interpretar su estructura interna ({})",
             super::panic_text(e.as_ref()).unwrap_or_else(|| "sin mensaje".into())
@@ -447,43 +470,42 @@ pub fn load(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProble
     }
 }
 
-fn load_unguarded(bytes: Vec<u8>, format: Format) -> Result<LoadedWorkbook, ReadProblem> {
+fn load_unguarded(
+    bytes: Vec<u8>,
+    format: Format,
+    on_sheet: &mut OnSheet<'_>,
+) -> Result<Vec<SheetProblem>, ReadProblem> {
     match format {
-        Format::Xlsx => load_xlsx(bytes),
+        Format::Xlsx => load_xlsx(bytes, on_sheet),
         Format::Xls => {
             let mut wb: calamine::Xls<_> =
                 calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
-            load_ranges(&mut wb, format)
+            load_ranges(&mut wb, on_sheet)
         }
         Format::Ods => {
             let mut wb: calamine::Ods<_> =
                 calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
-            load_ranges(&mut wb, format)
+            load_ranges(&mut wb, on_sheet)
         }
     }
 }
 
-fn load_xlsx(bytes: Vec<u8>) -> Result<LoadedWorkbook, ReadProblem> {
+fn load_xlsx(bytes: Vec<u8>, on_sheet: &mut OnSheet<'_>) -> Result<Vec<SheetProblem>, ReadProblem> {
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
     let mut problems = Vec::new();
     // calamine finds a sheet by name: with two sheets of the same name, the first is read.
     let readable = worksheets(wb.sheets_metadata(), true, &mut problems);
-    let mut sheets = Vec::new();
     let mut budget = Budget::new();
     let mut percent_styles = None;
     for (index, name) in readable {
         match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
-            Ok(grid) => sheets.push(grid),
+            Ok(grid) => on_sheet(&grid),
             Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, index, reason)),
             Err(SheetError::File(p)) => return Err(p),
         }
     }
-    Ok(LoadedWorkbook {
-        format: Format::Xlsx,
-        sheets,
-        problems,
-    })
+    Ok(problems)
 }
 
 /// The worksheets (not chart sheets) that can be read, with their place in the workbook; a
@@ -532,14 +554,14 @@ enum SheetError {
 /// Reads one worksheet's cells. `percent_styles` says, per style id, whether its number
 /// format shows a percent (and with how many decimals); the styles belong to the workbook, so
 /// it is worked out for the first sheet read and kept for the others.
-fn read_xlsx_sheet(
-    wb: &mut calamine::Xlsx<Cursor<Vec<u8>>>,
+fn read_xlsx_sheet<'a>(
+    wb: &'a mut calamine::Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     index: usize,
     budget: &mut Budget,
     percent_styles: &mut Option<Vec<Option<u8>>>,
-) -> Result<Grid, SheetError> {
-    let mut cells: Vec<(CellRef, CellValue)> = Vec::new();
+) -> Result<Grid<'a>, SheetError> {
+    let mut cells: Vec<(CellRef, GridValue<'a>)> = Vec::new();
     let mut truncated = false;
     let mut reader = wb
         .worksheet_cells_reader(name)
@@ -577,7 +599,7 @@ fn read_xlsx_sheet(
     Ok(Grid::new(name.to_string(), index, cells, truncated))
 }
 
-fn load_ranges<R>(wb: &mut R, format: Format) -> Result<LoadedWorkbook, ReadProblem>
+fn load_ranges<R>(wb: &mut R, on_sheet: &mut OnSheet<'_>) -> Result<Vec<SheetProblem>, ReadProblem>
 where
     R: Reader<Cursor<Vec<u8>>>,
     R::Error: std::fmt::Display,
@@ -586,7 +608,6 @@ where
     // calamine keeps .xls and .ods sheets in a map by name: with two sheets of the same name
     // one overwrites the other, and which one is unknown.
     let readable = worksheets(wb.sheets_metadata(), false, &mut problems);
-    let mut sheets = Vec::new();
     let mut budget = Budget::new();
     for (index, name) in readable {
         let range = match wb.worksheet_range(&name) {
@@ -596,7 +617,7 @@ where
                 continue;
             }
         };
-        let mut cells: Vec<(CellRef, CellValue)> = Vec::new();
+        let mut cells: Vec<(CellRef, GridValue<'_>)> = Vec::new();
         let mut truncated = false;
         let (start_r, start_c) = range.start().unwrap_or((0, 0));
         for (r, c, v) in range.used_cells() {
@@ -611,13 +632,9 @@ where
             budget.take(&value)?;
             cells.push((CellRef::new(start_r + r as u32, start_c + c as u32), value));
         }
-        sheets.push(Grid::new(name, index, cells, truncated));
+        on_sheet(&Grid::new(name, index, cells, truncated));
     }
-    Ok(LoadedWorkbook {
-        format,
-        sheets,
-        problems,
-    })
+    Ok(problems)
 }
 
 #[cfg(test)]
@@ -627,7 +644,7 @@ mod tests {
 
     #[test]
     fn grid_indexes_its_rows() {
-        let text = |s: &str| CellValue::Text(s.to_string());
+        let text = |s: &'static str| CellValue::Text(s.into());
         let cells = vec![
             (CellRef::new(4, 2), CellValue::Number(7.0)),
             (CellRef::new(1, 3), text("b")),
@@ -658,6 +675,54 @@ mod tests {
         let g = Grid::new("D".into(), 0, cells, false);
         assert!(g.duplicates);
         assert_eq!(g.row_cells(0).get(1), g.get(0, 1));
+    }
+
+    /// Each format hands every sheet over, in order, with its texts; a panic of the caller's
+    /// is the caller's (it is not reported as a damaged file).
+    #[test]
+    fn load_hands_each_sheet_over_and_lets_the_callers_panic_through() {
+        use crate::model::Format;
+        for (bytes, format) in [
+            (
+                &include_bytes!("../../fixtures/60-IMACUM-4T2020.xlsx")[..],
+                Format::Xlsx,
+            ),
+            (
+                &include_bytes!("../../fixtures/60-IMACUM-4T2020.ods")[..],
+                Format::Ods,
+            ),
+            (
+                &include_bytes!("../../fixtures/01-PRESIDENCIA-2T2020.xls")[..],
+                Format::Xls,
+            ),
+        ] {
+            let mut seen = Vec::new();
+            let problems = super::load(bytes.to_vec(), format, &mut |g| {
+                let texts = g
+                    .cells()
+                    .iter()
+                    .filter(|(_, v)| v.as_text().is_some())
+                    .count();
+                seen.push((g.index, g.name.clone(), texts));
+            })
+            .unwrap();
+            assert!(problems.is_empty(), "{format:?}: {problems:?}");
+            assert!(!seen.is_empty(), "{format:?}");
+            assert!(
+                seen.windows(2).all(|w| w[0].0 < w[1].0),
+                "{format:?}: {seen:?}"
+            );
+            assert!(
+                seen.iter().all(|(_, _, texts)| *texts > 0),
+                "{format:?}: {seen:?}"
+            );
+
+            let r = std::panic::catch_unwind(|| {
+                let _ = super::load(bytes.to_vec(), format, &mut |_| panic!("del llamador"));
+            });
+            let payload = r.expect_err("the caller's panic must go on up");
+            assert_eq!(payload.downcast_ref::<&str>(), Some(&"del llamador"));
+        }
     }
 
     fn names(v: &[&str]) -> Vec<String> {

@@ -164,35 +164,20 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
         Ok(f) => f,
         Err(p) => return FileRead::Failed(p),
     };
-    let loaded = match grid::load(bytes, format) {
-        Ok(l) => l,
-        Err(p) => return FileRead::Failed(p),
-    };
     let mut workbook = Workbook {
         path: display.to_string(),
         format,
         sheets: Vec::new(),
         skipped: Vec::new(),
     };
-    let mut broken: Vec<BrokenSheet> = loaded
-        .problems
-        .iter()
-        .map(|p| BrokenSheet {
-            sheet: p.sheet.clone(),
-            index: p.index,
-            cell: None,
-            reason: p.reason.clone(),
-            kind: if p.name_clash {
-                BrokenKind::NameClash
-            } else {
-                BrokenKind::Unreadable
-            },
-        })
-        .collect();
-    for grid in &loaded.sheets {
-        match sheet::read_sheet(grid, labels) {
+    // Each sheet becomes part of the model as soon as it is read.
+    let mut no_table = Vec::new();
+    let problems = grid::load(
+        bytes,
+        format,
+        &mut |grid| match sheet::read_sheet(grid, labels) {
             sheet::SheetRead::Capture(s) => workbook.sheets.push(*s),
-            sheet::SheetRead::Broken { reason, cell } => broken.push(BrokenSheet {
+            sheet::SheetRead::Broken { reason, cell } => no_table.push(BrokenSheet {
                 sheet: grid.name.clone(),
                 index: grid.index,
                 cell,
@@ -200,8 +185,27 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
                 kind: BrokenKind::NoTable,
             }),
             sheet::SheetRead::NotCapture => workbook.skipped.push(grid.name.clone()),
-        }
-    }
+        },
+    );
+    let problems = match problems {
+        Ok(p) => p,
+        Err(p) => return FileRead::Failed(p),
+    };
+    let broken = problems
+        .into_iter()
+        .map(|p| BrokenSheet {
+            sheet: p.sheet,
+            index: p.index,
+            cell: None,
+            reason: p.reason,
+            kind: if p.name_clash {
+                BrokenKind::NameClash
+            } else {
+                BrokenKind::Unreadable
+            },
+        })
+        .chain(no_table)
+        .collect();
     FileRead::Ok { workbook, broken }
 }
 

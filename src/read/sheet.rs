@@ -7,7 +7,7 @@
 //! so `SheetCells` works out its squashed text and the header label it names once, on
 //! first use, and every pass reads them from there.
 
-use super::grid::{Grid, RowCells, cell_display, cell_text};
+use super::grid::{Grid, GridValue, RowCells, cell_display, cell_text};
 use super::labels::{Field, Labels};
 use super::text::{
     clave_only, find_quarter_word_folded, find_year, fold, looks_like_code, parse_date,
@@ -33,7 +33,7 @@ pub enum SheetRead {
 /// kept: its squashed text and the header label it names. Indexes are those of
 /// [`Grid::cells`].
 struct SheetCells<'a> {
-    grid: &'a Grid,
+    grid: &'a Grid<'a>,
     labels: &'a Labels,
     /// [`squash`] of each cell's displayed value.
     keys: Vec<OnceCell<String>>,
@@ -42,7 +42,7 @@ struct SheetCells<'a> {
 }
 
 impl<'a> SheetCells<'a> {
-    fn new(grid: &'a Grid, labels: &'a Labels) -> SheetCells<'a> {
+    fn new(grid: &'a Grid<'a>, labels: &'a Labels) -> SheetCells<'a> {
         let n = grid.cells().len();
         SheetCells {
             grid,
@@ -85,7 +85,7 @@ impl<'a> SheetCells<'a> {
 }
 
 /// Reads one sheet's grid into a [`CaptureSheet`].
-pub fn read_sheet(grid: &Grid, labels: &Labels) -> SheetRead {
+pub fn read_sheet(grid: &Grid<'_>, labels: &Labels) -> SheetRead {
     if grid.is_empty() {
         return SheetRead::NotCapture;
     }
@@ -636,7 +636,7 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
 }
 
 /// Code and name from the first cells of a row (block layouts).
-fn row_code_name(grid: &Grid, row: u32) -> CodeName {
+fn row_code_name(grid: &Grid<'_>, row: u32) -> CodeName {
     let mut cn = CodeName::default();
     for (c, v) in grid.row(row) {
         let Some(text) = cell_text(v) else { continue };
@@ -653,7 +653,13 @@ fn row_code_name(grid: &Grid, row: u32) -> CodeName {
     cn
 }
 
-fn read_fecha(grid: &Grid, label: CellRef, inline: Option<&str>, text: &str, fecha: &mut Fecha) {
+fn read_fecha(
+    grid: &Grid<'_>,
+    label: CellRef,
+    inline: Option<&str>,
+    text: &str,
+    fecha: &mut Fecha,
+) {
     if fecha.label.is_some() && fecha.date.is_some() {
         return;
     }
@@ -701,14 +707,14 @@ fn read_fecha(grid: &Grid, label: CellRef, inline: Option<&str>, text: &str, fec
 }
 
 /// Reads a numeric cell of the table.
-pub fn read_num(grid: &Grid, row: u32, col: Option<u32>, relative: bool) -> Num {
+pub fn read_num(grid: &Grid<'_>, row: u32, col: Option<u32>, relative: bool) -> Num {
     num_of(col.and_then(|c| grid.get(row, c)), row, col, relative)
 }
 
 /// [`read_num`] of a cell already looked up (`None` when there is none).
-fn num_of(value: Option<&CellValue>, row: u32, col: Option<u32>, relative: bool) -> Num {
+fn num_of(value: Option<&GridValue<'_>>, row: u32, col: Option<u32>, relative: bool) -> Num {
     let cell = CellRef::new(row, col.unwrap_or(u32::MAX));
-    let raw = value.cloned().unwrap_or(CellValue::Empty);
+    let raw = value.map_or(CellValue::Empty, CellValue::to_owned_value);
     let (quantity, problem) = match &raw {
         CellValue::Empty => (Quantity::Blank, None),
         CellValue::Number(n) => {
@@ -777,7 +783,7 @@ fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
 }
 
 /// A cell's trimmed text, borrowed: most rows' texts are only looked at.
-fn text<'g>(cells: &RowCells<'g>, col: u32) -> Option<Cow<'g, str>> {
+fn text<'g>(cells: &RowCells<'g, '_>, col: u32) -> Option<Cow<'g, str>> {
     cells.get(col).and_then(cell_text)
 }
 
