@@ -270,21 +270,23 @@ fn sniff_zip(bytes: &[u8]) -> Result<Format, ReadProblem> {
                 )));
             }
         };
-        let name = String::from_utf8_lossy(entry.name_raw()).to_string();
-        let lower = name.to_ascii_lowercase();
-        if lower == "xl/workbook.xml" {
-            has_workbook = true;
-        }
-        if lower == "xl/workbook.bin" {
-            has_xlsb = true;
-        }
-        if name == "content.xml" {
-            has_ods = true;
-        }
+        // The name as bytes: a text is made of it only for a message or a part to scan.
+        let raw = entry.name_raw();
+        let is = |s: &str| raw.eq_ignore_ascii_case(s.as_bytes());
+        let ends = |s: &str| {
+            raw.len() >= s.len() && raw[raw.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+        };
+        let name = || String::from_utf8_lossy(raw).into_owned();
+        let workbook = is("xl/workbook.xml");
+        has_workbook |= workbook;
+        has_xlsb |= is("xl/workbook.bin");
+        let content = raw == b"content.xml";
+        has_ods |= content;
         let declared = entry.size();
         if declared > MAX_ENTRY_INFLATED {
             return Err(ReadProblem::TooLarge(format!(
-                "la entrada «{name}» se descomprime a {} MB (máximo {} MB; posible bomba ZIP)",
+                "la entrada «{}» se descomprime a {} MB (máximo {} MB; posible bomba ZIP)",
+                name(),
                 declared / MB,
                 MAX_ENTRY_INFLATED / MB
             )));
@@ -305,12 +307,12 @@ fn sniff_zip(bytes: &[u8]) -> Result<Format, ReadProblem> {
         // (worksheets above all) are only read by calamine, through the zip crate, which
         // refuses to inflate an entry past its declared size: a lying size is reported by
         // `grid` when the sheet is read.
-        let scanned = lower.ends_with("sharedstrings.xml")
-            || (lower.ends_with("styles.xml") && declared > MAX_STYLE_ELEMENTS * 4)
-            || (lower == "xl/workbook.xml" && declared > MAX_SHEETS as u64 * 8)
-            || name == "content.xml";
+        let scanned = ends("sharedstrings.xml")
+            || (ends("styles.xml") && declared > MAX_STYLE_ELEMENTS * 4)
+            || (workbook && declared > MAX_SHEETS as u64 * 8)
+            || content;
         if scanned {
-            parts.push((i, name, declared));
+            parts.push((i, name(), declared));
         }
     }
     let format = if has_workbook {
