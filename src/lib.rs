@@ -9,7 +9,8 @@
 //! 3. [`report`]: diagnostics → human (miette), JSON, SARIF, GitHub, CSV;
 //! 4. [`fix`]: diagnostics + model → fix-up workbooks (xlsx) and the office summary.
 //!
-//! [`run`] wires them together for `poalint lint`.
+//! [`run`] wires them together for `poalint lint`; [`stages`] times each step when built with
+//! the `stage-timings` feature.
 
 pub mod check;
 pub mod fix;
@@ -17,3 +18,4 @@ pub mod model;
 pub mod read;
 pub mod report;
 pub mod run;
+pub mod stages;

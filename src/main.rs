@@ -211,6 +211,10 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             progress.finish();
+            // Only in a build with the `stage-timings` feature (bench/stages.sh).
+            if let Some(times) = poalint::stages::report() {
+                eprintln!("{times}");
+            }
             let color = !no_color
                 && output.is_none()
                 && std::io::stdout().is_terminal()

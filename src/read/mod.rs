@@ -20,6 +20,7 @@ pub mod sniff;
 pub mod text;
 
 use crate::model::{CellRef, Workbook};
+use crate::stages::{self, Stage};
 use labels::Labels;
 use sniff::ReadProblem;
 use std::io::Read;
@@ -109,11 +110,19 @@ pub fn read_path(path: &Path, display: &str, labels: &Labels) -> FileRead {
     {
         panic!("pánico de prueba provocado por {PANIC_TEST_ENV}=1 en «{display}»");
     }
+    match stages::time(Stage::ReadFile, || read_file(path)) {
+        Ok(bytes) => read_bytes(bytes, display, labels),
+        Err(p) => FileRead::Failed(p),
+    }
+}
+
+/// The whole file, or why it cannot be read.
+fn read_file(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     // `stat` before `open`: opening a FIFO blocks until someone writes to it.
     match std::fs::metadata(path) {
-        Ok(m) if !m.is_file() => return FileRead::Failed(not_regular()),
+        Ok(m) if !m.is_file() => return Err(not_regular()),
         Ok(_) => {}
-        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+        Err(e) => return Err(ReadProblem::Io(io_cause(&e))),
     }
     let mut open = std::fs::OpenOptions::new();
     open.read(true);
@@ -126,41 +135,41 @@ pub fn read_path(path: &Path, display: &str, labels: &Labels) -> FileRead {
     }
     let file = match open.open(path) {
         Ok(f) => f,
-        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+        Err(e) => return Err(ReadProblem::Io(io_cause(&e))),
     };
     let meta = match file.metadata() {
         Ok(m) => m,
-        Err(e) => return FileRead::Failed(ReadProblem::Io(io_cause(&e))),
+        Err(e) => return Err(ReadProblem::Io(io_cause(&e))),
     };
     if !meta.is_file() {
-        return FileRead::Failed(not_regular());
+        return Err(not_regular());
     }
     let too_large = |n: u64| {
-        FileRead::Failed(ReadProblem::TooLarge(format!(
+        ReadProblem::TooLarge(format!(
             "pesa {} MB (máximo {} MB)",
             n / (1024 * 1024),
             MAX_FILE_BYTES / (1024 * 1024)
-        )))
+        ))
     };
     if meta.len() > MAX_FILE_BYTES {
-        return too_large(meta.len());
+        return Err(too_large(meta.len()));
     }
     // The size is checked again while reading: the file may grow after `metadata`.
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     if let Err(e) = file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes) {
-        return FileRead::Failed(ReadProblem::Io(io_cause(&e)));
+        return Err(ReadProblem::Io(io_cause(&e)));
     }
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return too_large(bytes.len() as u64);
+        return Err(too_large(bytes.len() as u64));
     }
-    read_bytes(bytes, display, labels)
+    Ok(bytes)
 }
 
 /// Reads a workbook from memory (used by [`read_path`], the fuzz target and tests). Never
 /// panics on bad input: what calamine cannot take is refused by [`sniff::sniff`] first, and a
 /// panic inside calamine is reported as a damaged file by [`grid::load`].
 pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
-    let format = match sniff::sniff(&bytes) {
+    let format = match stages::time(Stage::Sniff, || sniff::sniff(&bytes)) {
         Ok(f) => f,
         Err(p) => return FileRead::Failed(p),
     };
@@ -172,21 +181,20 @@ pub fn read_bytes(bytes: Vec<u8>, display: &str, labels: &Labels) -> FileRead {
     };
     // Each sheet becomes part of the model as soon as it is read.
     let mut no_table = Vec::new();
-    let problems = grid::load(
-        bytes,
-        format,
-        &mut |grid| match sheet::read_sheet(grid, labels) {
-            sheet::SheetRead::Capture(s) => workbook.sheets.push(*s),
-            sheet::SheetRead::Broken { reason, cell } => no_table.push(BrokenSheet {
-                sheet: grid.name.clone(),
-                index: grid.index,
-                cell,
-                reason,
-                kind: BrokenKind::NoTable,
-            }),
-            sheet::SheetRead::NotCapture => workbook.skipped.push(grid.name.clone()),
-        },
-    );
+    let mut on_sheet = |grid: &grid::Grid<'_>| match stages::time(Stage::Model, || {
+        sheet::read_sheet(grid, labels)
+    }) {
+        sheet::SheetRead::Capture(s) => workbook.sheets.push(*s),
+        sheet::SheetRead::Broken { reason, cell } => no_table.push(BrokenSheet {
+            sheet: grid.name.clone(),
+            index: grid.index,
+            cell,
+            reason,
+            kind: BrokenKind::NoTable,
+        }),
+        sheet::SheetRead::NotCapture => workbook.skipped.push(grid.name.clone()),
+    };
+    let problems = stages::time(Stage::Cells, || grid::load(bytes, format, &mut on_sheet));
     let problems = match problems {
         Ok(p) => p,
         Err(p) => return FileRead::Failed(p),

@@ -15,6 +15,7 @@ use crate::check::facts::SheetFacts;
 use crate::check::policy::{Effective, Excepcion};
 use crate::check::{Diagnostic, Kind, Severity};
 use crate::read::discover::{Filters, WalkProblem, discover};
+use crate::stages::{self, Stage};
 use rayon::prelude::*;
 use spill::{Chunk, Spill};
 use std::collections::HashMap;
@@ -338,7 +339,10 @@ pub fn lint(
         let (path, name) = (&files[rank], &display_path(&files[rank]));
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let read = crate::read::read_path(path, name, labels);
-            finish(engine.check_file(name, read, writer.is_some()), Some(rank))
+            let report = stages::time(Stage::Check, || {
+                engine.check_file(name, read, writer.is_some())
+            });
+            stages::time(Stage::Finish, || finish(report, Some(rank)))
         }));
         let d = match r {
             Ok(d) => d,
