@@ -43,7 +43,7 @@ for name, binary in (("antes", a), ("después", b)):
     cmd = [binary, "lint", data] + [out if x == "@OUT" else x for x in args]
     cmds.append({"name": name, "prepare_rmtree": out if uses_out else None, "cmd": cmd})
 json.dump({"runs": int(runs), "warmup": 1, "idle_max": int(idle) / 100, "idle_timeout": 180,
-           "commands": cmds}, open(f"{tmp}/spec.json", "w"), indent=1)
+           "warm": data, "commands": cmds}, open(f"{tmp}/spec.json", "w"), indent=1)
 PY
 python3 "$ROOT/bench/timing.py" "$TMP/spec.json" "$TMP/times.json" >/dev/null
 python3 - "$TMP/times.json" <<'PY'

@@ -151,14 +151,15 @@ CMDS=()   # "nombre|prepare_rmtree|cmd..."
 add_cmd() { local IFS='|'; CMDS+=("$*"); }
 run_timings() {
     if [ "$TIMER" = interleaved ]; then
-        python3 - "$OUT/spec.json" "$RUNS" "$IDLE_MAX" "$IDLE_TIMEOUT" "${CMDS[@]}" <<'PY'
+        python3 - "$OUT/spec.json" "$RUNS" "$IDLE_MAX" "$IDLE_TIMEOUT" "$DATA" "${CMDS[@]}" <<'PY'
 import json, sys
-out, runs, idle_max, timeout = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) / 100, float(sys.argv[4])
+out, runs, idle_max, timeout, warm = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]) / 100, float(sys.argv[4]), sys.argv[5]
 cmds = []
-for c in sys.argv[5:]:
+for c in sys.argv[6:]:
     name, prep, *cmd = c.split("|")
     cmds.append({"name": name, "prepare_rmtree": prep or None, "cmd": cmd})
-json.dump({"runs": runs, "warmup": 1, "idle_max": idle_max, "idle_timeout": timeout, "commands": cmds}, open(out, "w"), indent=1)
+# The captures are read into the page cache before every run (bench/timing.py, `warm`).
+json.dump({"runs": runs, "warmup": 1, "idle_max": idle_max, "idle_timeout": timeout, "warm": warm, "commands": cmds}, open(out, "w"), indent=1)
 PY
         python3 "$BENCH/timing.py" "$OUT/spec.json" "$OUT/times.json"
     else
