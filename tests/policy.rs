@@ -282,6 +282,36 @@ fn a_ramo_split_over_files_is_checked_across_them_and_its_fix_up_workbook_says_s
         .filter(|r| !r.is_empty())
         .collect();
     assert_eq!(rules, ["firmante-distinto"]);
+
+    // resumen.xlsx counts it on that file's row too (its worker counted none: the row is
+    // counted again from every finding of the file).
+    let mut resumen: calamine::Xlsx<_> = calamine::open_workbook(out.join("resumen.xlsx")).unwrap();
+    let table = resumen.worksheet_range("Resumen").unwrap();
+    let mut rows = table.rows();
+    let head: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| head.iter().position(|h| h == name).unwrap();
+    let (errores, rule) = (col("errores"), col("firmante-distinto"));
+    let counts: Vec<(String, String, String)> = rows
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r[errores].to_string(),
+                r[rule].to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            (
+                "12-OBRAS-UE101.xlsx".to_string(),
+                "0".to_string(),
+                "0".to_string()
+            ),
+            ("12-OBRAS-UE102.xlsx".into(), "0".into(), "0".into()),
+            ("12-OBRAS-UE103.xlsx".into(), "1".into(), "1".into()),
+        ]
+    );
 }
 
 /// A fix-up workbook left by an earlier run for a file that is clean now is removed with

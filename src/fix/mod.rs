@@ -362,9 +362,17 @@ impl Writer {
     /// What `resumen.xlsx` needs of one checked file, taken by its worker before the workbook
     /// is dropped: its metas go into the summary's `Metas` sheet now (`rank`: the file's place
     /// in the report; see `resumen::Summary::add`), and the rest comes back encoded for the
-    /// run's spill ([`crate::run::spill`]). `wb` is `None` for a file that could not be read.
-    pub fn digest(&self, rank: usize, path: &str, wb: Option<&Workbook>) -> Option<Vec<u8>> {
-        let mut digest = wb.map(resumen::Digest::of);
+    /// run's spill ([`crate::run::spill`]), with the file's rows of `Resumen` counted from
+    /// `diags`, its findings. `wb` is `None` for a file that could not be read.
+    pub fn digest(
+        &self,
+        rank: usize,
+        path: &str,
+        wb: Option<&Workbook>,
+        diags: &[Diagnostic],
+    ) -> Option<Vec<u8>> {
+        let refs: Vec<&Diagnostic> = diags.iter().collect();
+        let mut digest = wb.map(|wb| resumen::Digest::of(wb, &refs));
         let metas = digest.as_mut().map(|d| std::mem::take(&mut d.metas));
         if let Some(s) = self
             .summary

@@ -22,6 +22,9 @@ pub struct Digest {
     pub ramo: String,
     pub sheets: Vec<SheetDigest>,
     pub metas: Vec<MetaDigest>,
+    /// The file's rows of `Resumen`, counted by the worker from the file's own findings (the
+    /// summary reads them back instead of every finding).
+    pub rows: Vec<ResumenRow>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,6 +32,91 @@ pub struct SheetDigest {
     pub name: String,
     pub unidad: String,
     pub metas: usize,
+}
+
+/// One row of `Resumen`: a capture sheet of a file (or the file's findings on another sheet,
+/// or on the whole file) and its findings counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResumenRow {
+    pub hoja: String,
+    pub unidad: String,
+    /// Metas of a capture sheet.
+    pub metas: Option<usize>,
+    /// Findings by severity: error, warning, info.
+    pub counts: [usize; 3],
+    /// Findings by rule (rules with none left out).
+    pub rules: Vec<(String, usize)>,
+}
+
+impl ResumenRow {
+    fn new(hoja: String, unidad: String, metas: Option<usize>, diags: &[&Diagnostic]) -> Self {
+        let mut rules: Vec<(String, usize)> = Vec::new();
+        for d in diags {
+            match rules.iter_mut().find(|(r, _)| *r == d.rule) {
+                Some((_, n)) => *n += 1,
+                None => rules.push((d.rule.clone(), 1)),
+            }
+        }
+        ResumenRow {
+            hoja,
+            unidad,
+            metas,
+            counts: counts(diags),
+            rules,
+        }
+    }
+
+    fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    fn of_rule(&self, rule: &str) -> usize {
+        self.rules
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+/// The `Resumen` rows of a file read with capture sheets `sheets` and findings `diags`: one
+/// per capture sheet, then one per other sheet with findings and one for findings on the whole
+/// file; a single `—` row when there is none of these.
+fn rows_of(sheets: &[SheetDigest], diags: &[&Diagnostic]) -> Vec<ResumenRow> {
+    let on = |sheet: Option<&str>| -> Vec<&Diagnostic> {
+        diags
+            .iter()
+            .copied()
+            .filter(|d| d.sheet.as_deref() == sheet)
+            .collect()
+    };
+    let mut rows: Vec<ResumenRow> = sheets
+        .iter()
+        .map(|s| {
+            let ds = on(Some(&s.name));
+            ResumenRow::new(s.name.clone(), s.unidad.clone(), Some(s.metas), &ds)
+        })
+        .collect();
+    // Findings on sheets that are not captures, and on the whole file.
+    let mut others: Vec<(Option<&str>, usize)> = diags
+        .iter()
+        .filter(|d| {
+            d.sheet
+                .as_ref()
+                .is_none_or(|n| !sheets.iter().any(|s| &s.name == n))
+        })
+        .map(|d| (d.sheet.as_deref(), d.sheet_index))
+        .collect();
+    others.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+    others.dedup();
+    for (sheet, _) in others {
+        let ds = on(sheet);
+        let hoja = sheet.unwrap_or("(libro)").to_string();
+        rows.push(ResumenRow::new(hoja, String::new(), None, &ds));
+    }
+    if rows.is_empty() {
+        rows.push(ResumenRow::new("—".into(), String::new(), None, &[]));
+    }
+    rows
 }
 
 /// One row of the `Metas` sheet.
@@ -56,7 +144,8 @@ fn code_name(cn: &crate::model::CodeName) -> String {
 }
 
 impl Digest {
-    pub fn of(wb: &Workbook) -> Digest {
+    /// What the summary needs of `wb`, checked with findings `diags`.
+    pub fn of(wb: &Workbook, diags: &[&Diagnostic]) -> Digest {
         let cuts = cutoffs(wb);
         let mut d = Digest {
             ramo: wb
@@ -100,6 +189,7 @@ impl Digest {
                 });
             }
         }
+        d.rows = rows_of(&d.sheets, diags);
         d
     }
 
@@ -131,6 +221,26 @@ impl Digest {
                 }
             }
             e.str(&m.observaciones);
+        }
+        e.usize(self.rows.len());
+        for r in &self.rows {
+            e.str(&r.hoja);
+            e.str(&r.unidad);
+            match r.metas {
+                None => e.u8(0),
+                Some(n) => {
+                    e.u8(1);
+                    e.usize(n);
+                }
+            }
+            for n in r.counts {
+                e.usize(n);
+            }
+            e.usize(r.rules.len());
+            for (rule, n) in &r.rules {
+                e.str(rule);
+                e.usize(*n);
+            }
         }
         e.0
     }
@@ -165,10 +275,31 @@ impl Digest {
                 observaciones: d.string()?,
             });
         }
+        let n = d.usize()?;
+        let mut rows = Vec::with_capacity(n.min(1024));
+        for _ in 0..n {
+            let hoja = d.string()?;
+            let unidad = d.string()?;
+            let metas = if d.bool()? { Some(d.usize()?) } else { None };
+            let counts = [d.usize()?, d.usize()?, d.usize()?];
+            let k = d.usize()?;
+            let mut rules = Vec::with_capacity(k.min(64));
+            for _ in 0..k {
+                rules.push((d.string()?, d.usize()?));
+            }
+            rows.push(ResumenRow {
+                hoja,
+                unidad,
+                metas,
+                counts,
+                rules,
+            });
+        }
         Ok(Digest {
             ramo,
             sheets,
             metas,
+            rows,
         })
     }
 }
@@ -355,71 +486,36 @@ fn status_of(o: &FileOutcome) -> String {
 fn resumen_rows(ws: &mut RowSheet, o: &FileOutcome, rules: &[String], f: &Fmts) -> io::Result<()> {
     let name = file_name(&o.summary.file);
     let status = status_of(o);
-    // (hoja, unidad, metas, diagnostics)
-    let mut rows: Vec<(String, String, Option<usize>, Vec<&Diagnostic>)> = Vec::new();
-    match &o.digest {
-        Some(dg) => {
-            for s in &dg.sheets {
-                let ds = o
-                    .diags
-                    .iter()
-                    .copied()
-                    .filter(|d| d.sheet.as_deref() == Some(s.name.as_str()))
-                    .collect();
-                rows.push((s.name.clone(), s.unidad.clone(), Some(s.metas), ds));
-            }
-            // Findings on sheets that are not captures, and on the whole file.
-            let mut others: Vec<(Option<String>, usize)> = o
-                .diags
-                .iter()
-                .filter(|d| {
-                    d.sheet
-                        .as_ref()
-                        .is_none_or(|n| !dg.sheets.iter().any(|s| &s.name == n))
-                })
-                .map(|d| (d.sheet.clone(), d.sheet_index))
-                .collect();
-            others.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
-            others.dedup();
-            for (sheet, _) in others {
-                let ds = o
-                    .diags
-                    .iter()
-                    .copied()
-                    .filter(|d| d.sheet == sheet)
-                    .collect();
-                rows.push((
-                    sheet.unwrap_or_else(|| "(libro)".into()),
-                    String::new(),
-                    None,
-                    ds,
-                ));
-            }
-            if rows.is_empty() {
-                rows.push(("—".into(), String::new(), None, Vec::new()));
-            }
+    let computed;
+    let rows = match (&o.digest, o.diags.is_empty()) {
+        // Counted by the worker (no findings read back: see `outcome`).
+        (Some(dg), true) => &dg.rows,
+        (Some(dg), false) => {
+            computed = rows_of(&dg.sheets, &o.diags);
+            &computed
         }
-        None => rows.push(("—".into(), String::new(), None, o.diags.clone())),
-    }
+        (None, _) => {
+            computed = vec![ResumenRow::new("—".into(), String::new(), None, &o.diags)];
+            &computed
+        }
+    };
     let fixed_cols = RESUMEN_COLS.len() as u32;
-    for (hoja, unidad, metas, ds) in rows {
-        let c = counts(&ds);
+    for row in rows {
         ws.row(None)?;
         ws.string(0, &name, 0);
-        ws.string(1, &hoja, 0);
-        ws.string(2, &unidad, 0);
-        if let Some(m) = metas {
+        ws.string(1, &row.hoja, 0);
+        ws.string(2, &row.unidad, 0);
+        if let Some(m) = row.metas {
             ws.number(3, m as f64, 0);
         }
-        for (i, n) in c.iter().enumerate() {
+        for (i, n) in row.counts.iter().enumerate() {
             let style = if *n > 0 { f.counted[i] } else { 0 };
             ws.number(4 + i as u32, *n as f64, style);
         }
-        ws.number(7, ds.len() as f64, 0);
+        ws.number(7, row.total() as f64, 0);
         ws.string(8, &status, 0);
         for (j, rule) in rules.iter().enumerate() {
-            let n = ds.iter().filter(|d| &d.rule == rule).count();
-            ws.number(fixed_cols + j as u32, n as f64, 0);
+            ws.number(fixed_cols + j as u32, row.of_rule(rule) as f64, 0);
         }
     }
     Ok(())
@@ -487,9 +583,10 @@ fn metas_rows(
 }
 
 /// One file as `Resumen` and `Por dependencia` need it: its digest (without its metas, already
-/// in `Metas`) and its findings, read back from the run's spill. Without `findings` they are
-/// read back only for a file that could not be read (its status quotes them): its counts are
-/// in its summary line.
+/// in `Metas`) and, only where its digest does not tell the whole story, its findings read back
+/// from the run's spill: for a file that could not be read (its status quotes them) and, with
+/// `findings`, for one that other files' findings were added to (cross-file rules: the rows
+/// its worker counted miss them).
 fn outcome<'a>(
     run: &'a RunResult,
     i: usize,
@@ -498,7 +595,8 @@ fn outcome<'a>(
 ) -> FileOutcome<'a> {
     let summary = &run.files[i];
     let digest = run.digest(i).and_then(|b| Digest::decode(&b).ok());
-    *owned = if summary.findings() > 0 && (findings || digest.is_none()) {
+    let added = findings && run.findings_added(i);
+    *owned = if summary.findings() > 0 && (digest.is_none() || added) {
         run.file_diagnostics(i)
     } else {
         Vec::new()
@@ -750,7 +848,50 @@ impl Summary {
 
 #[cfg(test)]
 mod tests {
-    use super::InOrder;
+    use super::{Digest, InOrder, MetaDigest, ResumenRow, SheetDigest};
+
+    #[test]
+    fn a_digest_reads_back_as_it_was_written() {
+        let d = Digest {
+            ramo: "12 OBRAS PÚBLICAS".into(),
+            sheets: vec![SheetDigest {
+                name: "UE 101".into(),
+                unidad: "101 DIRECCIÓN".into(),
+                metas: 3,
+            }],
+            metas: vec![MetaDigest {
+                sheet: "UE 101".into(),
+                row: 20,
+                clave: None,
+                descripcion: "PAVIMENTAR".into(),
+                tipo: "acumulable".into(),
+                corte: Some("3 (inferido)".into()),
+                compliance: Some((0.5, 1.0, 2.0, false)),
+                observaciones: String::new(),
+            }],
+            rows: vec![
+                ResumenRow {
+                    hoja: "UE 101".into(),
+                    unidad: "101 DIRECCIÓN".into(),
+                    metas: Some(3),
+                    counts: [2, 1, 0],
+                    rules: vec![("suma-programado".into(), 2), ("sin-firmas".into(), 1)],
+                },
+                ResumenRow {
+                    hoja: "(libro)".into(),
+                    counts: [0, 0, 1],
+                    rules: vec![("anio-titulo".into(), 1)],
+                    ..Default::default()
+                },
+            ],
+        };
+        assert_eq!(Digest::decode(&d.encode()).expect("reads back"), d);
+        // Cut short anywhere, it is refused rather than misread.
+        let bytes = d.encode();
+        for n in 0..bytes.len() {
+            assert!(Digest::decode(&bytes[..n]).is_err(), "{n}");
+        }
+    }
 
     #[test]
     fn in_order_gives_items_back_in_position_order_and_keeps_the_first_of_a_repeat() {

@@ -138,10 +138,17 @@ impl RunResult {
     /// reporter then renders [`RunResult::file_diagnostics`] itself.
     pub fn prerendered(&self, i: usize) -> Option<Vec<u8>> {
         let s = &self.stored[i];
-        if !s.extra.is_empty() {
+        if self.findings_added(i) {
             return None;
         }
         self.spill.read(s.prerendered?).ok()
+    }
+
+    /// Whether the `i`-th file has findings its worker did not see: added by cross-file rules
+    /// (or kept in memory when the spill failed). What the worker made of its findings alone
+    /// (the prerendered report, `Resumen`'s counts) then misses some.
+    pub fn findings_added(&self, i: usize) -> bool {
+        !self.stored[i].extra.is_empty()
     }
 
     /// Every finding in report order (path, sheet, row, column, rule), one file at a time.
@@ -300,7 +307,9 @@ pub fn lint(
         let mut fix_error = None;
         if let Some(w) = &writer {
             w.seen(&r.diagnostics);
-            if let Some(bytes) = rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref())) {
+            if let Some(bytes) =
+                rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref(), &r.diagnostics))
+            {
                 match spill.append(&bytes) {
                     Ok(c) => stored.digest = Some(c),
                     Err(e) => fix_error = Some(format!("archivo temporal: {e}")),
