@@ -271,6 +271,9 @@ pub struct Writer {
     names: HashMap<String, String>,
     /// `resumen.xlsx` as the files come in (taken by [`Writer::finish`]).
     summary: Mutex<Option<resumen::Summary>>,
+    /// Where `resumen.xlsx` is written during the run, renamed when it is finished (removed
+    /// if the run stops before).
+    resumen_tmp: PathBuf,
     /// Every rule with a finding in the run ([`Writer::seen`]): `Resumen`'s columns.
     rules: Mutex<std::collections::BTreeSet<String>>,
 }
@@ -335,9 +338,13 @@ impl Writer {
         }
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
-        let summary = resumen::Summary::new(opts.band);
+        // Unique to this run: the summary's file is written for the whole run.
+        let resumen_tmp = dir.join(format!(".~poalint-{}-{RESUMEN}.tmp", std::process::id()));
+        let summary = resumen::Summary::new(opts.band, &resumen_tmp)
+            .map_err(|e| format!("no se pudo crear {}: {e}", dir.join(RESUMEN).display()))?;
         Ok(Writer {
             dir: dir.to_path_buf(),
+            resumen_tmp,
             names: paths.iter().cloned().zip(out_names).collect(),
             summary: Mutex::new(Some(summary)),
             rules: Mutex::default(),
@@ -416,7 +423,7 @@ impl Writer {
             std::mem::take(&mut *self.rules.lock().unwrap_or_else(|e| e.into_inner()))
                 .into_iter()
                 .collect();
-        let tmp = self.dir.join(tmp_name(RESUMEN));
+        let tmp = &self.resumen_tmp;
         let summary = self
             .summary
             .lock()
@@ -424,14 +431,14 @@ impl Writer {
             .take()
             .ok_or_else(|| format!("{RESUMEN} ya se escribió en esta corrida"))?;
         let built = summary
-            .finish(run, &rules, &tmp)
+            .finish(run, &rules)
             .map_err(|e| format!("no se pudo generar {RESUMEN}: {e}"))
             .and_then(|()| {
-                std::fs::rename(&tmp, self.dir.join(RESUMEN))
+                std::fs::rename(tmp, self.dir.join(RESUMEN))
                     .map_err(|e| format!("no se pudo escribir {RESUMEN}: {e}"))
             });
         if built.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp);
         }
         built?;
 

@@ -172,8 +172,7 @@ impl Bits {
 
 /// A deflate encoder: one compressed stream at a time, made of one block of fixed codes,
 /// given in one piece ([`Encoder::compress`]) or in several ([`Encoder::begin`],
-/// [`Encoder::feed`], [`Encoder::end`]; a match never reaches into an earlier piece); or the
-/// beginning of a stream whose blocks follow ([`Encoder::compress_prefix`]).
+/// [`Encoder::feed`], [`Encoder::end`]; a match never reaches into an earlier piece).
 pub struct Encoder {
     /// Absolute position (see `next`) of the last place each hash was seen.
     table: Box<[u32; 1 << HASH_BITS]>,
@@ -229,19 +228,6 @@ impl Encoder {
         self.begin(out);
         self.feed(data, out);
         self.end(out);
-    }
-
-    /// `data` deflated as the beginning of a stream: a block that is not the last, ended on a
-    /// byte boundary (as zlib's sync flush: an empty stored block), so that the blocks of
-    /// another stream, compressed on their own, may follow it.
-    pub fn compress_prefix(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        self.bits = Bits::default();
-        self.bits.put(out, 0b010, 3); // BFINAL = 0, BTYPE = 01
-        self.feed(data, out);
-        self.bits.put(out, 0, 7); // symbol 256
-        self.bits.put(out, 0, 3); // BFINAL = 0, BTYPE = 00 (stored)
-        self.bits.flush(out);
-        out.extend_from_slice(&[0x00, 0x00, 0xFF, 0xFF]); // LEN = 0, NLEN
     }
 
     /// Starts a stream: the header of its one (and so last) block of fixed codes.
@@ -381,19 +367,6 @@ mod tests {
         enc.compress(&far, &mut out);
         assert!(inflate(&out) == far);
         assert!(out.len() < 32_768 * 9 / 8 + 200, "{}", out.len());
-    }
-
-    #[test]
-    fn a_prefix_and_a_stream_compressed_apart_read_back_as_one() {
-        let mut enc = Encoder::default();
-        for (head, body) in [(0, 0), (5, 0), (0, 5), (2000, 70_000), (33_000, 100)] {
-            let (head, body) = (sample(head, 4, 1), sample(body, 5, 1));
-            let mut out = Vec::new();
-            enc.compress_prefix(&head, &mut out);
-            let mut other = Encoder::default();
-            other.compress(&body, &mut out);
-            assert!(inflate(&out) == [head, body].concat());
-        }
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub use chart::{Chart, Series};
 pub use sheet::{Sheet, View};
 pub use stream::{RowSheet, StreamedSheet};
 pub use styles::Styles;
+pub use zip::Archive;
 
 use std::io::{self, Write};
 use std::sync::OnceLock;
@@ -57,10 +58,12 @@ pub struct Book {
     charts: Vec<(usize, Chart, [u32; 4], [u32; 4])>,
 }
 
-/// A sheet of a book: built in memory, or written row by row beforehand.
+/// A sheet of a book: built in memory, written row by row beforehand, or already in the
+/// book's file (its name and autofilter: see [`Book::push_written`]).
 enum Part {
     Cells(Sheet),
     Rows(StreamedSheet),
+    Written(String, Option<[u32; 4]>),
 }
 
 impl Part {
@@ -68,6 +71,7 @@ impl Part {
         match self {
             Part::Cells(s) => &s.name,
             Part::Rows(s) => &s.name,
+            Part::Written(name, _) => name,
         }
     }
 
@@ -75,6 +79,7 @@ impl Part {
         match self {
             Part::Cells(s) => s.autofilter_range(),
             Part::Rows(s) => s.autofilter,
+            Part::Written(_, autofilter) => *autofilter,
         }
     }
 
@@ -115,6 +120,19 @@ impl Book {
         self.sheets.push(Part::Rows(sheet));
     }
 
+    /// Adds a sheet whose part is already at the start of the book's file: written row by row
+    /// straight into it ([`Archive::written_first`], named [`Book::part_name`] of its place),
+    /// for [`Book::save_into`] to write the rest after it.
+    pub fn push_written<W>(&mut self, sheet: &StreamedSheet<W>) {
+        self.sheets
+            .push(Part::Written(sheet.name.clone(), sheet.autofilter));
+    }
+
+    /// The part of the `i`-th sheet (from 0).
+    pub fn part_name(i: usize) -> String {
+        format!("xl/worksheets/sheet{}.xml", i + 1)
+    }
+
     /// The `.xlsx` file's bytes.
     pub fn save(self, props: &Properties) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -123,13 +141,23 @@ impl Book {
     }
 
     /// Writes the `.xlsx` file to `w`.
-    pub fn save_to(mut self, props: &Properties, w: &mut impl Write) -> io::Result<()> {
+    pub fn save_to(self, props: &Properties, w: &mut impl Write) -> io::Result<()> {
+        self.save_into(zip::Archive::with_capacity(64 * 1024), props, w)
+    }
+
+    /// Writes the rest of the `.xlsx` file to `w`, after what `zip` holds: the parts of
+    /// sheets added with [`Book::push_written`].
+    pub fn save_into(
+        mut self,
+        mut zip: Archive,
+        props: &Properties,
+        w: &mut impl Write,
+    ) -> io::Result<()> {
         self.styles.has_notes = self.sheets.iter().any(Part::has_notes);
         // The sheets with notes; the k-th (from 1) has commentsk.xml and vmlDrawingk.vml.
         let noted: Vec<usize> = (0..self.sheets.len())
             .filter(|&i| self.sheets[i].has_notes())
             .collect();
-        let mut zip = zip::Archive::with_capacity(64 * 1024);
         zip.add(
             "[Content_Types].xml",
             self.content_types(noted.len()).as_bytes(),
@@ -146,7 +174,7 @@ impl Book {
         let mut data_id = 1;
         let mut notes = Vec::new();
         for (i, s) in self.sheets.iter_mut().enumerate() {
-            let sheet = format!("xl/worksheets/sheet{}.xml", i + 1);
+            let sheet = Book::part_name(i);
             let rels = format!("xl/worksheets/_rels/sheet{}.xml.rels", i + 1);
             match s {
                 Part::Cells(s) => {
@@ -160,12 +188,19 @@ impl Book {
                     }
                 }
                 Part::Rows(s) => {
-                    let (info, head) = (s.part.info, &s.part.head);
-                    zip.add_streamed(&sheet, info, head, &mut s.part.sink.reader()?, w)?;
-                    if let Some(k) = self.charts.iter().position(|c| c.0 == i) {
-                        zip.add(&rels, drawing_rel(k + 1).as_bytes())?;
+                    let info = s.part.info;
+                    zip.add_streamed(&sheet, info, &mut s.part.sink.reader()?, w)?;
+                }
+                Part::Written(..) => {
+                    if zip.first() != Some(sheet.as_str()) {
+                        return Err(io::Error::other(format!("falta la parte {sheet}")));
                     }
                 }
+            }
+            if !matches!(s, Part::Cells(_))
+                && let Some(k) = self.charts.iter().position(|c| c.0 == i)
+            {
+                zip.add(&rels, drawing_rel(k + 1).as_bytes())?;
             }
         }
         zip.add("docProps/core.xml", core(props).as_bytes())?;

@@ -185,7 +185,7 @@ impl Sheet {
             });
             [r1, c1, r2, c2]
         });
-        head(&mut x, dimension, self.view, &self.widths);
+        head(&mut x, Some(dimension), self.view, &self.widths);
         x.push_str("<sheetData>");
         let mut heights = self.heights.iter().peekable();
         let mut open: Option<u32> = None;
@@ -362,22 +362,26 @@ pub(super) fn row_open(x: &mut String, row: u32, height: Option<u32>) {
 }
 
 /// Appends a worksheet's XML up to `<sheetData>`: the range its cells take (`dimension`:
-/// first row, first column, last row, last column), how it opens, its column widths (pixels).
+/// first row, first column, last row, last column; optional in the format, and left out by a
+/// sheet written row by row, whose head goes out before its rows), how it opens, its column
+/// widths (pixels).
 pub(super) fn head(
     x: &mut String,
-    [r1, c1, r2, c2]: [u32; 4],
+    dimension: Option<[u32; 4]>,
     view: View,
     widths: &BTreeMap<u32, u32>,
 ) {
     x.push_str(super::XML_DECLARATION);
     x.push_str(r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>"#);
-    x.push_str(r#"<dimension ref=""#);
-    cell_ref(x, r1, c1);
-    if (r1, c1) != (r2, c2) {
-        x.push(':');
-        cell_ref(x, r2, c2);
+    if let Some([r1, c1, r2, c2]) = dimension {
+        x.push_str(r#"<dimension ref=""#);
+        cell_ref(x, r1, c1);
+        if (r1, c1) != (r2, c2) {
+            x.push(':');
+            cell_ref(x, r2, c2);
+        }
+        x.push_str(r#""/>"#);
     }
-    x.push_str(r#""/>"#);
     x.push_str(r#"<sheetViews><sheetView"#);
     if view.selected {
         x.push_str(r#" tabSelected="1""#);

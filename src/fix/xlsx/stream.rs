@@ -1,7 +1,10 @@
 //! A worksheet written row by row, in order, and deflated as it goes: for the sheets of
 //! `resumen.xlsx`, whose rows grow with the run (a state's `Metas` has hundreds of thousands)
-//! and must not stay in memory. Its compressed XML waits in a [`Spool`] (a temporary file)
-//! until the book is saved.
+//! and must not stay in memory. Its compressed XML goes to a sink: a [`Spool`] (a temporary
+//! file) where it waits until the book is saved, or the book's own file (`Metas`, written
+//! straight into `resumen.xlsx` during the run). Its head (how it opens, its columns) goes out
+//! first, so it has no `<dimension>` (optional: Excel, LibreOffice and calamine work the range
+//! out from the rows).
 
 use super::sheet::{self, Tail, View};
 use super::xml;
@@ -50,15 +53,14 @@ impl Write for Spool {
 
 /// A worksheet whose rows are given in order, each row's cells in column order. Its XML is
 /// deflated every 64 KB.
-pub struct RowSheet {
+pub struct RowSheet<W: Write = Spool> {
     pub name: String,
-    view: View,
     widths: BTreeMap<u32, u32>,
     /// Row 0's height in pixels (the header's), if set.
     header_px: Option<u32>,
     /// XML not yet deflated.
     xml: String,
-    stream: DeflateStream<Spool>,
+    stream: DeflateStream<W>,
     /// Rows started so far (the current one is `rows - 1`).
     rows: u32,
     /// The last column with a cell.
@@ -69,27 +71,37 @@ pub struct RowSheet {
 const BATCH: usize = 32 * 1024;
 
 /// A sheet written by [`RowSheet`], ready for the book.
-pub struct StreamedSheet {
+pub struct StreamedSheet<W = Spool> {
     pub name: String,
-    pub part: Streamed<Spool>,
+    pub part: Streamed<W>,
     pub autofilter: Option<[u32; 4]>,
 }
 
-impl RowSheet {
-    /// A sheet named `name` that opens as `view`, its columns `widths` characters wide.
+impl RowSheet<Spool> {
+    /// A sheet named `name` that opens as `view`, its columns `widths` characters wide, whose
+    /// compressed rows wait in a [`Spool`].
     pub fn new(name: &str, view: View, widths: &[f64]) -> RowSheet {
+        RowSheet::to(Spool::new(), name, view, widths)
+    }
+}
+
+impl<W: Write> RowSheet<W> {
+    /// A sheet like [`RowSheet::new`]'s whose compressed XML goes to `sink`.
+    pub fn to(sink: W, name: &str, view: View, widths: &[f64]) -> RowSheet<W> {
         let widths: BTreeMap<u32, u32> = widths
             .iter()
             .enumerate()
             .map(|(c, w)| (c as u32, sheet::width_px(*w)))
             .collect();
+        let mut xml = String::with_capacity(2 * BATCH);
+        sheet::head(&mut xml, None, view, &widths);
+        xml.push_str("<sheetData>");
         RowSheet {
             name: name.to_string(),
-            view,
             widths,
             header_px: None,
-            xml: String::with_capacity(2 * BATCH),
-            stream: DeflateStream::new(Spool::new()),
+            xml,
+            stream: DeflateStream::new(sink),
             rows: 0,
             last_col: 0,
         }
@@ -163,7 +175,7 @@ impl RowSheet {
         mut self,
         filter_to_col: Option<u32>,
         drawing: Option<&str>,
-    ) -> io::Result<StreamedSheet> {
+    ) -> io::Result<StreamedSheet<W>> {
         if self.rows > 0 {
             self.xml.push_str("</row>");
         }
@@ -180,14 +192,9 @@ impl RowSheet {
             },
         );
         self.stream.write(self.xml.as_bytes())?;
-        // The beginning, now that the sheet's range is known.
-        let mut head = String::with_capacity(4096);
-        let dimension = [0, 0, self.rows.saturating_sub(1), self.last_col];
-        sheet::head(&mut head, dimension, self.view, &self.widths);
-        head.push_str("<sheetData>");
         Ok(StreamedSheet {
             name: self.name,
-            part: self.stream.finish(head.as_bytes())?,
+            part: self.stream.finish()?,
             autofilter,
         })
     }
@@ -199,7 +206,7 @@ mod tests {
     use std::io::Read;
 
     #[test]
-    fn rows_come_back_after_the_range_known_at_the_end_and_a_chart_corner_is_placed_like_excel() {
+    fn rows_come_back_after_the_head_and_a_chart_corner_is_placed_like_excel() {
         let view = View {
             selected: true,
             freeze: Some((1, 2)),
@@ -218,7 +225,7 @@ mod tests {
         // Under the 40 px header row, 10 px into the row after it.
         assert_eq!(ws.cell_at(0, 0, 0, 50), [0, 0, 1, 10]);
         let mut done = ws.finish(Some(3), Some("rId1")).unwrap();
-        let mut deflated = done.part.head.clone();
+        let mut deflated = Vec::new();
         done.part
             .sink
             .reader()
@@ -232,11 +239,7 @@ mod tests {
             .unwrap();
         assert_eq!(xml.len() as u64, done.part.info.len);
         assert_eq!(crc32fast::hash(xml.as_bytes()), done.part.info.crc);
-        assert!(
-            xml.contains(r#"<dimension ref="A1:D3001"/>"#),
-            "{}",
-            &xml[..400]
-        );
+        assert!(!xml.contains("<dimension"), "{}", &xml[..400]);
         assert!(xml.contains(r#"<pane xSplit="2" ySplit="1" topLeftCell="C2" activePane="bottomRight" state="frozen"/>"#));
         assert!(xml.contains(r#"<row r="1" ht="30" customHeight="1"><c r="A1" s="1" t="inlineStr"><is><t>archivo</t></is></c></row><row r="2">"#));
         assert!(xml.contains(r#"<row r="3001"><c r="A3001" t="inlineStr"><is><t>libro 2999.xlsx</t></is></c><c r="D3001"><v>2999</v></c></row></sheetData><autoFilter ref="A1:D3001"/>"#));

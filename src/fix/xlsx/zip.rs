@@ -13,6 +13,8 @@ use std::io::{self, Read, Write};
 pub const STORE_BELOW: usize = 1024;
 
 const LOCAL: u32 = 0x0403_4b50;
+/// Length of a local header before the part's name (no extra field).
+const LOCAL_HEADER: usize = 30;
 const CENTRAL: u32 = 0x0201_4b50;
 const END: u32 = 0x0605_4b50;
 /// DOS date of 1980-01-01 (day 1, month 1, year 0).
@@ -52,11 +54,9 @@ pub struct DeflateStream<W: Write> {
     written: u64,
 }
 
-/// A part deflated by a [`DeflateStream`]: its deflated beginning (written last, when it
-/// was known), where the rest of its compressed bytes went, and what the archive's
-/// directory needs.
+/// A part deflated by a [`DeflateStream`]: where its compressed bytes went, and what the
+/// archive's directory needs.
 pub struct Streamed<W> {
-    pub head: Vec<u8>,
     pub sink: W,
     pub info: StreamedInfo,
 }
@@ -105,25 +105,16 @@ impl<W: Write> DeflateStream<W> {
         Ok(())
     }
 
-    /// Ends the part, with `head` before everything written: a beginning that could only be
-    /// written at the end (a worksheet's range). It is deflated on its own and ends on a byte
-    /// boundary without ending the stream, so the blocks deflated so far follow it as they
-    /// are (they never refer back past their own start).
-    pub fn finish(mut self, head: &[u8]) -> io::Result<Streamed<W>> {
+    /// Ends the part.
+    pub fn finish(mut self) -> io::Result<Streamed<W>> {
         self.encoder.end(&mut self.out);
         self.drain()?;
-        let mut deflated = Vec::with_capacity(head.len() / 2 + 64);
-        self.encoder.compress_prefix(head, &mut deflated);
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(head);
-        crc.combine(&self.crc);
         Ok(Streamed {
             info: StreamedInfo {
-                crc: crc.finalize(),
-                len: head.len() as u64 + self.len,
-                compressed: deflated.len() as u64 + self.written,
+                crc: self.crc.finalize(),
+                len: self.len,
+                compressed: self.written,
             },
-            head: deflated,
             sink: self.sink,
         })
     }
@@ -133,6 +124,9 @@ impl<W: Write> DeflateStream<W> {
 /// as it goes ([`Archive::add_streamed`]).
 #[derive(Default)]
 pub struct Archive {
+    /// The part written at the start of the file before the archive was made
+    /// ([`Archive::written_first`]).
+    first: Option<String>,
     /// Bytes not yet flushed.
     out: Vec<u8>,
     /// Bytes already flushed.
@@ -158,32 +152,57 @@ impl Archive {
         }
     }
 
-    /// Adds a part deflated by a [`DeflateStream`]: its `info`, its deflated `head`, and the
-    /// rest of its compressed bytes, which `read` reads back from where they waited. The
-    /// archive so far and the part go to `w`.
+    /// Adds a part deflated by a [`DeflateStream`]: its `info`, and its compressed bytes,
+    /// which `read` reads back from where they waited. The archive so far and the part go to
+    /// `w`.
     pub fn add_streamed(
         &mut self,
         name: &str,
         info: StreamedInfo,
-        head: &[u8],
         read: &mut impl Read,
         w: &mut impl Write,
     ) -> io::Result<()> {
         let len = zip32(info.len, name)?;
         let compressed = zip32(info.compressed, name)?;
-        self.entry(name, 8, info.crc, len, compressed, head)?;
+        self.entry(name, 8, info.crc, len, compressed, &[])?;
         w.write_all(&self.out)?;
         self.flushed += self.out.len() as u64;
         self.out.clear();
-        let rest = info.compressed - head.len() as u64;
-        let copied = io::copy(&mut read.take(rest), w)?;
-        if copied != rest {
+        let copied = io::copy(&mut read.take(info.compressed), w)?;
+        if copied != info.compressed {
             return Err(io::Error::other(format!(
-                "{name}: se leyeron {copied} de {rest} bytes"
+                "{name}: se leyeron {copied} de {} bytes",
+                info.compressed
             )));
         }
         self.flushed += copied;
         Ok(())
+    }
+
+    /// The room a part's local header takes at the start of the file, for a part written
+    /// there (compressed by a [`DeflateStream`]) before its CRC and sizes are known: see
+    /// [`Archive::written_first`].
+    pub fn header_room(name: &str) -> Vec<u8> {
+        vec![0; LOCAL_HEADER + name.len()]
+    }
+
+    /// The archive of a file that begins with part `name` (deflated, `info`), written after the
+    /// room [`Archive::header_room`] left; returns it and the part's local header, to be
+    /// written over that room. Other parts follow, from `info.compressed` bytes after it.
+    pub fn written_first(name: &str, info: StreamedInfo) -> io::Result<(Archive, Vec<u8>)> {
+        let mut zip = Archive::with_capacity(64 * 1024);
+        let len = zip32(info.len, name)?;
+        let compressed = zip32(info.compressed, name)?;
+        zip.entry(name, 8, info.crc, len, compressed, &[])?;
+        let header = std::mem::take(&mut zip.out);
+        zip.flushed = header.len() as u64 + info.compressed;
+        zip.first = Some(name.to_string());
+        Ok((zip, header))
+    }
+
+    /// The part written at the start of the file ([`Archive::written_first`]), if any.
+    pub fn first(&self) -> Option<&str> {
+        self.first.as_deref()
     }
 
     /// Adds a part: stored when small, deflated otherwise.
@@ -277,21 +296,12 @@ mod tests {
         a.add("dir/big.xml", big.as_bytes()).unwrap();
         a.add_deflated("pre.xml", &deflate(b"the same in every book"))
             .unwrap();
-        // A streamed part: written in pieces (more than one 64 KB chunk of output), its
-        // beginning given at the end.
-        let rows: Vec<String> = (0..40_000)
-            .map(|i| format!("<row r=\"{i}\"><c><v>{}</v></c></row>", i * 7919 % 10007))
-            .collect();
-        let mut stream = DeflateStream::new(Vec::new());
-        for r in &rows {
-            stream.write(r.as_bytes()).unwrap();
-        }
-        let part = stream.finish(b"<head/>").unwrap();
+        // A streamed part: written in pieces (more than one 64 KB chunk of output).
+        let part = streamed(&rows());
         assert!(part.sink.len() > 2 * STREAM_CHUNK);
         a.add_streamed(
             "streamed.xml",
             part.info,
-            &part.head,
             &mut part.sink.as_slice(),
             &mut out,
         )
@@ -317,10 +327,55 @@ mod tests {
         // zip checks the CRC when the entry has been read to the end.
         let (s, m) = read("streamed.xml");
         assert_eq!(m, zip::CompressionMethod::Deflated);
-        assert!(
-            s == format!("<head/>{}", rows.concat()),
-            "streamed part differs"
-        );
+        assert!(s == rows().concat(), "streamed part differs");
         assert_eq!(read("after.xml").0, "<after/>");
+    }
+
+    fn rows() -> Vec<String> {
+        (0..40_000)
+            .map(|i| format!("<row r=\"{i}\"><c><v>{}</v></c></row>", i * 7919 % 10007))
+            .collect()
+    }
+
+    /// `rows` deflated by a stream into memory.
+    fn streamed(rows: &[String]) -> Streamed<Vec<u8>> {
+        let mut stream = DeflateStream::new(Vec::new());
+        for r in rows {
+            stream.write(r.as_bytes()).unwrap();
+        }
+        stream.finish().unwrap()
+    }
+
+    #[test]
+    fn a_part_written_first_before_its_size_was_known_reads_back() {
+        let name = "xl/worksheets/sheet3.xml";
+        // The room for its header, the part as it was deflated, then the header over the room.
+        let mut file = Archive::header_room(name);
+        let part = streamed(&rows());
+        file.extend_from_slice(&part.sink);
+        let (mut a, header) = Archive::written_first(name, part.info).unwrap();
+        assert_eq!(header.len(), Archive::header_room(name).len());
+        assert_eq!(a.first(), Some(name));
+        file[..header.len()].copy_from_slice(&header);
+        a.add("[Content_Types].xml", b"<Types/>").unwrap();
+        a.add("after.xml", "<after/>".repeat(500).as_bytes())
+            .unwrap();
+        file.extend(a.finish().unwrap());
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(file)).unwrap();
+        assert_eq!(z.len(), 3);
+        let mut read = |name: &str| {
+            let mut s = String::new();
+            z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+            s
+        };
+        assert!(read(name) == rows().concat(), "the first part differs");
+        assert_eq!(read("[Content_Types].xml"), "<Types/>");
+        assert_eq!(read("after.xml"), "<after/>".repeat(500));
+        let z = z.into_inner().into_inner();
+        assert_eq!(
+            &z[30..30 + name.len()],
+            name.as_bytes(),
+            "first in the file"
+        );
     }
 }
