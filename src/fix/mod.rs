@@ -376,10 +376,9 @@ impl Writer {
         rank: usize,
         path: &str,
         wb: Option<&Workbook>,
-        diags: &[Diagnostic],
+        diags: &[&Diagnostic],
     ) -> Option<Vec<u8>> {
-        let refs: Vec<&Diagnostic> = diags.iter().collect();
-        let mut digest = wb.map(|wb| resumen::Digest::of(wb, &refs));
+        let mut digest = wb.map(|wb| resumen::Digest::of(wb, diags));
         let metas = digest.as_mut().map(|d| std::mem::take(&mut d.metas));
         if let Some(s) = self
             .summary
@@ -399,10 +398,9 @@ impl Writer {
         &self,
         path: &str,
         wb: &Workbook,
-        diags: &[Diagnostic],
+        diags: &[&Diagnostic],
     ) -> Result<Option<String>, String> {
-        let refs: Vec<&Diagnostic> = diags.iter().collect();
-        if !needs_fix(&refs) {
+        if !needs_fix(diags) {
             return Ok(None);
         }
         let Some(name) = self.names.get(path) else {
@@ -411,7 +409,7 @@ impl Writer {
             ));
         };
         let bytes =
-            book::build(wb, &refs).map_err(|e| format!("no se pudo generar {name}: {e}"))?;
+            book::build(wb, diags).map_err(|e| format!("no se pudo generar {name}: {e}"))?;
         write_atomically(&self.dir, name, &bytes)?;
         Ok(Some(name.clone()))
     }

@@ -307,8 +307,8 @@ pub fn lint(
         let mut fix_error = None;
         if let Some(w) = &writer {
             w.seen(&r.diagnostics);
-            if let Some(bytes) =
-                rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref(), &r.diagnostics))
+            let refs: Vec<&Diagnostic> = r.diagnostics.iter().collect();
+            if let Some(bytes) = rank.and_then(|k| w.digest(k, &r.path, r.workbook.as_ref(), &refs))
             {
                 match spill.append(&bytes) {
                     Ok(c) => stored.digest = Some(c),
@@ -316,7 +316,7 @@ pub fn lint(
                 }
             }
             if let Some(wb) = &r.workbook {
-                match w.write_book(&r.path, wb, &r.diagnostics) {
+                match w.write_book(&r.path, wb, &refs) {
                     Ok(name) => stored.correcciones = name,
                     Err(e) => fix_error = Some(e),
                 }
@@ -490,7 +490,7 @@ pub fn lint(
                         let diags = findings_of(&spill, name, &stored[i]);
                         let r = match crate::read::read_path(path, name, labels) {
                             crate::read::FileRead::Ok { workbook, .. } => {
-                                w.write_book(name, &workbook, &diags)
+                                w.write_book(name, &workbook, &diags.iter().collect::<Vec<_>>())
                             }
                             crate::read::FileRead::Failed(p) => {
                                 Err(format!("no se pudo releer {name}: {}", p.message()))
