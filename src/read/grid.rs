@@ -490,7 +490,11 @@ fn load_unguarded(
     }
 }
 
-fn load_xlsx(bytes: Vec<u8>, on_sheet: &mut OnSheet<'_>) -> Result<Vec<SheetProblem>, ReadProblem> {
+fn load_xlsx(
+    mut bytes: Vec<u8>,
+    on_sheet: &mut OnSheet<'_>,
+) -> Result<Vec<SheetProblem>, ReadProblem> {
+    super::trim::drop_unused_parts(&mut bytes);
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
     let mut problems = Vec::new();
