@@ -44,7 +44,6 @@
 //!   another row; poalint keeps cells sparse, so it costs no memory).
 
 use super::sniff::ReadProblem;
-use super::styles::NumberFormat;
 use super::text::excel_serial_to_date;
 use crate::model::{CellRef, CellValue, Format};
 use calamine::{Data, DataRef, Reader, SheetType};
@@ -297,7 +296,10 @@ fn from_data(d: &Data) -> GridValue<'_> {
         Data::Float(f) => CellValue::Number(*f),
         Data::Int(i) => CellValue::Number(*i as f64),
         Data::Bool(b) => CellValue::Bool(*b),
-        Data::DateTime(dt) => date_or_number(dt.as_f64()),
+        Data::DateTime(dt) => match excel_serial_to_date(dt.as_f64()) {
+            Some(d) => CellValue::Date(d),
+            None => CellValue::Number(dt.as_f64()),
+        },
         Data::DateTimeIso(s) => match super::text::parse_date(s) {
             Some(d) => CellValue::Date(d),
             None => CellValue::Text(Cow::Borrowed(s)),
@@ -307,24 +309,22 @@ fn from_data(d: &Data) -> GridValue<'_> {
     }
 }
 
-/// A cell's value from calamine, with the number format of its style (`None`: no style, or
-/// one the workbook does not define): a number under a date format is a date (as calamine
-/// makes it when it reads the styles itself), under a percent format a percentage.
-fn from_data_ref<'a>(d: DataRef<'a>, format: Option<&NumberFormat>) -> GridValue<'a> {
-    let format = format.copied().unwrap_or_default();
-    let number = |n: f64| match format.percent {
-        _ if format.date => date_or_number(n),
-        Some(decimals) => CellValue::PercentNumber(n, decimals),
-        None => CellValue::Number(n),
-    };
+fn from_data_ref(d: DataRef<'_>, percent: Option<u8>) -> GridValue<'_> {
     match d {
         DataRef::Empty => CellValue::Empty,
         DataRef::String(s) => CellValue::Text(Cow::Owned(s)),
         DataRef::SharedString(s) => CellValue::Text(Cow::Borrowed(s)),
-        DataRef::Float(f) => number(f),
-        DataRef::Int(i) => number(i as f64),
+        DataRef::Float(f) if percent.is_some() => CellValue::PercentNumber(f, percent.unwrap_or(0)),
+        DataRef::Int(i) if percent.is_some() => {
+            CellValue::PercentNumber(i as f64, percent.unwrap_or(0))
+        }
+        DataRef::Float(f) => CellValue::Number(f),
+        DataRef::Int(i) => CellValue::Number(i as f64),
         DataRef::Bool(b) => CellValue::Bool(b),
-        DataRef::DateTime(dt) => date_or_number(dt.as_f64()),
+        DataRef::DateTime(dt) => match excel_serial_to_date(dt.as_f64()) {
+            Some(d) => CellValue::Date(d),
+            None => CellValue::Number(dt.as_f64()),
+        },
         DataRef::DateTimeIso(s) => match super::text::parse_date(&s) {
             Some(d) => CellValue::Date(d),
             None => CellValue::Text(Cow::Owned(s)),
@@ -334,16 +334,8 @@ fn from_data_ref<'a>(d: DataRef<'a>, format: Option<&NumberFormat>) -> GridValue
     }
 }
 
-/// An Excel serial date as a date, or the number when it is not a date poalint can show.
-fn date_or_number<S>(serial: f64) -> CellValue<S> {
-    match excel_serial_to_date(serial) {
-        Some(d) => CellValue::Date(d),
-        None => CellValue::Number(serial),
-    }
-}
-
 /// Decimals shown by a percent number format (`0%` → 0, `0.00%` → 2); `None` when not a percent.
-pub(super) fn percent_decimals(code: &str) -> Option<u8> {
+fn percent_decimals(code: &str) -> Option<u8> {
     // Ignore quoted text and escapes; look at the first section only.
     let section = code.split(';').next().unwrap_or(code);
     let pct = section.find('%')?;
@@ -502,27 +494,16 @@ fn load_xlsx(
     mut bytes: Vec<u8>,
     on_sheet: &mut OnSheet<'_>,
 ) -> Result<Vec<SheetProblem>, ReadProblem> {
-    let own = super::trim::prepare(&mut bytes);
-    read_xlsx(bytes, own, on_sheet)
-}
-
-/// Reads an .xlsx with calamine. `own`: the number formats poalint read itself when it took
-/// the styles out of what calamine is handed ([`super::trim::prepare`]); `None` to take them
-/// from calamine.
-fn read_xlsx(
-    bytes: Vec<u8>,
-    own: Option<Vec<NumberFormat>>,
-    on_sheet: &mut OnSheet<'_>,
-) -> Result<Vec<SheetProblem>, ReadProblem> {
+    super::trim::drop_unused_parts(&mut bytes);
     let mut wb: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(corrupt)?;
     let mut problems = Vec::new();
     // calamine finds a sheet by name: with two sheets of the same name, the first is read.
     let readable = worksheets(wb.sheets_metadata(), true, &mut problems);
     let mut budget = Budget::new();
-    let mut formats = own;
+    let mut percent_styles = None;
     for (index, name) in readable {
-        match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut formats) {
+        match read_xlsx_sheet(&mut wb, &name, index, &mut budget, &mut percent_styles) {
             Ok(grid) => on_sheet(&grid),
             Err(SheetError::Sheet(reason)) => problems.push(unreadable(&name, index, reason)),
             Err(SheetError::File(p)) => return Err(p),
@@ -574,32 +555,30 @@ enum SheetError {
     File(ReadProblem),
 }
 
-/// Reads one worksheet's cells. `formats` says, per style id, what its number format does to
-/// a number: poalint's own reading of the styles ([`super::styles`]), or, the first time a
-/// sheet is read without it, worked out from calamine's styles (calamine itself then turns
-/// dates into dates; only the percentages are needed) and kept for the other sheets.
+/// Reads one worksheet's cells. `percent_styles` says, per style id, whether its number
+/// format shows a percent (and with how many decimals); the styles belong to the workbook, so
+/// it is worked out for the first sheet read and kept for the others.
 fn read_xlsx_sheet<'a>(
     wb: &'a mut calamine::Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     index: usize,
     budget: &mut Budget,
-    formats: &mut Option<Vec<NumberFormat>>,
+    percent_styles: &mut Option<Vec<Option<u8>>>,
 ) -> Result<Grid<'a>, SheetError> {
     let mut cells: Vec<(CellRef, GridValue<'a>)> = Vec::new();
     let mut truncated = false;
     let mut reader = wb
         .worksheet_cells_reader(name)
         .map_err(|e| sheet_error(name, e))?;
-    let formats: &[NumberFormat] = formats.get_or_insert_with(|| {
+    // Which style ids carry a percent number format, computed once per workbook palette.
+    let percent_styles: &[Option<u8>] = percent_styles.get_or_insert_with(|| {
         reader
             .styles()
             .iter()
-            .map(|s| NumberFormat {
-                date: false,
-                percent: s
-                    .number_format
+            .map(|s| {
+                s.number_format
                     .as_ref()
-                    .and_then(|f| percent_decimals(&f.format_code)),
+                    .and_then(|f| percent_decimals(&f.format_code))
             })
             .collect()
     });
@@ -608,8 +587,9 @@ fn read_xlsx_sheet<'a>(
             .next_cell_with_style_id()
             .map_err(|e| sheet_error(name, e))?;
         let Some((cell, style)) = next else { break };
+        let percent = percent_styles.get(style).copied().flatten();
         let (row, col) = cell.get_position();
-        let value = from_data_ref(cell.get_value().clone(), formats.get(style));
+        let value = from_data_ref(cell.get_value().clone(), percent);
         if value.is_empty() {
             continue;
         }
@@ -746,84 +726,6 @@ mod tests {
             });
             let payload = r.expect_err("the caller's panic must go on up");
             assert_eq!(payload.downcast_ref::<&str>(), Some(&"del llamador"));
-        }
-    }
-
-    /// Every sheet's cells as `load` hands them over, as text to compare.
-    fn cells_of(bytes: &[u8], own_styles: bool) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut on_sheet = |g: &Grid<'_>| {
-            for (c, v) in g.cells() {
-                out.push(format!("{} {}:{} {v:?}", g.name, c.row, c.col));
-            }
-        };
-        let problems = if own_styles {
-            super::load_xlsx(bytes.to_vec(), &mut on_sheet)
-        } else {
-            super::read_xlsx(bytes.to_vec(), None, &mut on_sheet)
-        };
-        assert!(problems.unwrap().is_empty());
-        out
-    }
-
-    /// Numbers under every kind of number format (dates and times built in and custom,
-    /// durations, percentages, codes that only look like dates), as Excel writes them.
-    fn formats_workbook() -> Vec<u8> {
-        use rust_xlsxwriter::{Format, Workbook};
-        let mut wb = Workbook::new();
-        let ws = wb.add_worksheet();
-        let formats = [
-            Format::new(),
-            Format::new().set_num_format_index(14),
-            Format::new().set_num_format_index(22),
-            Format::new().set_num_format_index(46),
-            Format::new().set_num_format_index(9),
-            Format::new().set_num_format_index(10),
-            Format::new().set_num_format_index(3),
-            Format::new().set_num_format("dd/mm/yyyy"),
-            Format::new().set_num_format("d-mmm-yy"),
-            Format::new().set_num_format("[h]:mm:ss"),
-            Format::new().set_num_format("0.0%"),
-            Format::new().set_num_format("\"day\" 0"),
-            Format::new().set_num_format("0;dd/mm"),
-            Format::new().set_num_format("[Red]0.00"),
-            Format::new().set_num_format("#,##0.00 \"%\""),
-        ];
-        for (row, f) in formats.iter().enumerate() {
-            let row = row as u32;
-            ws.write_number_with_format(row, 0, 45_000.0, f).unwrap();
-            ws.write_number_with_format(row, 1, 0.25, f).unwrap();
-            ws.write_number_with_format(row, 2, -3.0, f).unwrap();
-            ws.write_formula_with_format(row, 3, "=A1/2", f).unwrap();
-            ws.set_formula_result(row, 3, "22500");
-            ws.write_string(row, 4, "texto").unwrap();
-            ws.write_number(row, 5, 7.0).unwrap();
-        }
-        wb.save_to_buffer().unwrap()
-    }
-
-    /// The cells are the same whether calamine reads the styles or poalint does
-    /// (`read::trim`, `read::styles`): on every fixture and on every kind of number format.
-    #[test]
-    fn own_styles_read_the_same_cells() {
-        let mut books = vec![formats_workbook()];
-        for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "xlsx") {
-                books.push(std::fs::read(path).unwrap());
-            }
-        }
-        assert!(books.len() >= 5);
-        for bytes in &books {
-            let mut trimmed = bytes.clone();
-            assert!(crate::read::trim::prepare(&mut trimmed).is_some());
-            let (calamine, own) = (cells_of(bytes, false), cells_of(bytes, true));
-            assert!(calamine.len() > 20);
-            assert_eq!(calamine, own);
-        }
-        let cells = cells_of(&books[0], true).join("\n");
-        for expected in ["Date(", "PercentNumber(0.25, 1)", "PercentNumber(0.25, 2)"] {
-            assert!(cells.contains(expected), "{expected}: {cells}");
         }
     }
 

@@ -2,8 +2,7 @@
 //!
 //! - [`discover`]: which files to read (folders, globs, lock files).
 //! - [`sniff`]: what a file really is (magic bytes, zip checks) and why it cannot be read.
-//! - [`trim`]: an .xlsx without the parts calamine would parse for nothing (the theme; the
-//!   styles, whose number formats [`styles`] reads instead).
+//! - [`trim`]: an .xlsx without the parts calamine would parse and poalint never uses (the theme).
 //! - [`grid`]: calamine → sparse cell grids, one pass over each sheet's XML.
 //! - [`labels`]: the label spellings that locate each block.
 //! - [`sheet`]: one grid → one [`CaptureSheet`](crate::model::CaptureSheet).
@@ -19,7 +18,6 @@ pub mod grid;
 pub mod labels;
 pub mod sheet;
 pub mod sniff;
-pub mod styles;
 pub mod text;
 pub mod trim;
 
