@@ -26,9 +26,9 @@ const ENTRY_LEN: usize = 46;
 /// ZIP64 end of central directory locator, just before the classic record when present.
 const ZIP64_LOCATOR: &[u8; 4] = b"PK\x06\x07";
 
-/// Takes the parts poalint does not use ([`unused`]) out of the central directory of an .xlsx
-/// in memory. Returns how many entries it took out (0 when the archive is not a plain one, see
-/// the module's documentation).
+/// Takes the parts poalint does not use (the theme, see `unused`) out of the central directory
+/// of an .xlsx in memory. Returns how many entries it took out (0 when the archive is not a
+/// plain one, see the module's documentation).
 pub fn drop_unused_parts(bytes: &mut Vec<u8>) -> usize {
     let Some(dir) = Directory::find(bytes) else {
         return 0;
