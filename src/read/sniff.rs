@@ -179,10 +179,10 @@ fn contains_utf16(bytes: &[u8], s: &str) -> bool {
     bytes.windows(pat.len()).any(|w| w == pat.as_slice())
 }
 
-fn le16(b: &[u8], at: usize) -> Option<u16> {
+pub(super) fn le16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
-fn le32(b: &[u8], at: usize) -> Option<u32> {
+pub(super) fn le32(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
 }
 fn le64(b: &[u8], at: usize) -> Option<u64> {

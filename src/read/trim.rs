@@ -15,6 +15,7 @@
 //! formed. Anything else is handed to calamine as it came, and [`super::sniff`] or calamine
 //! report what is wrong with it.
 
+use super::sniff::{le16, le32};
 use memchr::memmem;
 
 /// End of central directory record: signature, fixed length.
@@ -86,12 +87,8 @@ struct Entry {
 
 impl Directory {
     fn find(bytes: &[u8]) -> Option<Directory> {
-        let le16 = |at: usize| -> Option<usize> {
-            Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?) as usize)
-        };
-        let le32 = |at: usize| -> Option<usize> {
-            Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?) as usize)
-        };
+        let le16 = |at| le16(bytes, at).map(usize::from);
+        let le32 = |at| le32(bytes, at).map(|v| v as usize);
         let last = bytes.len().checked_sub(EOCD_LEN)?;
         let from = last.saturating_sub(u16::MAX as usize);
         let at = from + memmem::rfind(&bytes[from..last + EOCD.len()], EOCD)?;
