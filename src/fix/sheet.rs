@@ -92,6 +92,8 @@ impl Flag {
 /// rows, a few dozen columns); cells beyond go to a hash map.
 const DENSE_ROWS: u32 = 2048;
 const DENSE_COLS: u32 = 128;
+/// Cells a row of [`ByCell`] has room for when it gets its first.
+const ROW_ROOM: usize = 16;
 
 /// Cell (row, col) → value. Building a sheet looks cells up thousands of times (is it free, is
 /// it merged), so cells sit in a grid of rows indexed directly: a lookup is two indexings, and
@@ -139,6 +141,9 @@ impl<V> ByCell<V> {
         }
         let row = &mut self.rows[r];
         if row.len() <= c {
+            // A capture's rows are a dozen or two cells wide: room for them at once rather
+            // than growing the row cell by cell.
+            row.reserve((c + 1).max(ROW_ROOM) - row.len());
             row.resize_with(c + 1, || None);
         }
         &mut row[c]
