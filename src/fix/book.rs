@@ -6,6 +6,7 @@ use super::style::{self, Style};
 use super::xlsx::{Book, Properties, Sheet, Styles};
 use crate::check::{Diagnostic, FixValue, Severity};
 use crate::model::Workbook;
+use crate::stages::{self, Stage};
 use std::collections::BTreeSet;
 
 /// Name of the first sheet of every fix-up workbook.
@@ -84,7 +85,9 @@ pub fn build(wb: &Workbook, diags: &[&Diagnostic]) -> std::io::Result<Vec<u8>> {
             .filter(|d| d.sheet.as_deref() == Some(s.name.as_str()))
             .collect();
         let mut ws = Sheet::new(&names[i]);
-        sheet::rebuild(s, &mine).write(&mut ws, &mut book.styles);
+        stages::time(Stage::FixRebuild, || {
+            sheet::rebuild(s, &mine).write(&mut ws, &mut book.styles);
+        });
         book.push(ws);
     }
     book.save(&Properties {

@@ -36,6 +36,7 @@ use crate::check::policy::Effective;
 use crate::check::{Diagnostic, Severity};
 use crate::model::Workbook;
 use crate::run::RunResult;
+use crate::stages::{self, Stage};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -378,17 +379,19 @@ impl Writer {
         wb: Option<&Workbook>,
         diags: &[&Diagnostic],
     ) -> Option<Vec<u8>> {
-        let mut digest = wb.map(|wb| resumen::Digest::of(wb, diags));
-        let metas = digest.as_mut().map(|d| std::mem::take(&mut d.metas));
-        if let Some(s) = self
-            .summary
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_mut()
-        {
-            s.add(rank, path, metas);
-        }
-        digest.map(|d| d.encode())
+        stages::time(Stage::FixMetas, || {
+            let mut digest = wb.map(|wb| resumen::Digest::of(wb, diags));
+            let metas = digest.as_mut().map(|d| std::mem::take(&mut d.metas));
+            if let Some(s) = self
+                .summary
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_mut()
+            {
+                s.add(rank, path, metas);
+            }
+            digest.map(|d| d.encode())
+        })
     }
 
     /// Writes the fix-up workbook of one checked file when its findings call for one
@@ -408,9 +411,9 @@ impl Writer {
                 "{path} no estaba entre los archivos de la revisión"
             ));
         };
-        let bytes =
-            book::build(wb, diags).map_err(|e| format!("no se pudo generar {name}: {e}"))?;
-        write_atomically(&self.dir, name, &bytes)?;
+        let bytes = stages::time(Stage::FixBook, || book::build(wb, diags))
+            .map_err(|e| format!("no se pudo generar {name}: {e}"))?;
+        stages::time(Stage::FixFile, || write_atomically(&self.dir, name, &bytes))?;
         Ok(Some(name.clone()))
     }
 

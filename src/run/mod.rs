@@ -529,7 +529,7 @@ pub fn lint(
     if let Some(w) = writer {
         run.fix = Some(match fix_errors.into_iter().next() {
             Some(e) => Err(e),
-            None => pool.install(|| w.finish(&run)),
+            None => stages::time(Stage::FixResumen, || pool.install(|| w.finish(&run))),
         });
     }
     Ok(run)

@@ -6,6 +6,7 @@
 //! hundred bytes a book; the others are deflated by `deflate.rs`.
 
 use super::deflate::Encoder;
+use crate::stages::{self, Stage};
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 
@@ -34,13 +35,15 @@ thread_local! {
 
 /// Raw deflate of `data`.
 pub fn deflate(data: &[u8]) -> Deflated {
-    let mut out = Vec::with_capacity(data.len() / 2 + 64);
-    ENCODER.with_borrow_mut(|e| e.compress(data, &mut out));
-    Deflated {
-        data: out,
-        crc: crc32fast::hash(data),
-        len: data.len() as u32,
-    }
+    stages::time(Stage::FixDeflate, || {
+        let mut out = Vec::with_capacity(data.len() / 2 + 64);
+        ENCODER.with_borrow_mut(|e| e.compress(data, &mut out));
+        Deflated {
+            data: out,
+            crc: crc32fast::hash(data),
+            len: data.len() as u32,
+        }
+    })
 }
 
 /// A part deflated as it is written, for parts too long to hold in memory: its compressed
@@ -89,9 +92,11 @@ impl<W: Write> DeflateStream<W> {
     /// Deflates the next piece of the part (matches stay within a piece: give pieces of
     /// tens of KB).
     pub fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        self.crc.update(data);
+        stages::time(Stage::FixDeflate, || {
+            self.crc.update(data);
+            self.encoder.feed(data, &mut self.out);
+        });
         self.len += data.len() as u64;
-        self.encoder.feed(data, &mut self.out);
         if self.out.len() >= STREAM_CHUNK {
             self.drain()?;
         }
