@@ -32,7 +32,7 @@ pub enum Stage {
     /// ([`crate::fix::Writer::digest`]).
     FixMetas,
     /// `--fix-dir`: each capture sheet rebuilt with its corrections and marks, into the
-    /// cells of the fix-up book ([`crate::fix::sheet::rebuild`]).
+    /// cells of the fix-up book (`fix::sheet::rebuild` and `Rebuilt::write`).
     FixRebuild,
     /// `--fix-dir`: the rest of the fix-up book: `Diagnósticos`, the XML of every part, the
     /// zip archive around them.
