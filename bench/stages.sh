@@ -72,7 +72,8 @@ print(f"  piso (calamine lee todo)             {f_wall * 1000:8.1f} ms  (CPU {f_
 print(f"  poalint lint                         {l_wall * 1000:8.1f} ms  = {l_wall / f_wall:.2f} × el piso")
 print("  etapas de poalint (suma de los archivos):")
 total = 0.0
-for name, v in stages_of("stages").items():
+plain = stages_of("stages")
+for name, v in plain.items():
     total += v
     print(f"    {name:<36} {v:8.1f} ms  = {v / (f_wall * 1000):.3f} × el piso")
 print(f"    {'suma de las etapas':<36} {total:8.1f} ms; fuera de ellas (arranque, recorrer, informe final): {l_wall * 1000 - total:.1f} ms")
@@ -82,7 +83,6 @@ if fix:
     print(f"  poalint lint --fix-dir               {x_wall * 1000:8.1f} ms: añade {added * 1000:.1f} ms = {added / f_wall:.2f} × el piso")
     print("  etapas de --fix-dir (suma de los archivos):")
     fix_total = 0.0
-    plain = stages_of("stages")
     for name, v in stages_of("fixstages").items():
         if name.startswith("fix:"):
             fix_total += v
