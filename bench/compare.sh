@@ -12,6 +12,7 @@
 # Los argumentos por omisión son `--format json -o /dev/null` sobre bench/data/c1000-s42 (que
 # genera bench/run.sh). `@OUT` se reemplaza por una carpeta nueva por binario, que se borra antes
 # de cada corrida (para --fix-dir). Variables: BENCH_RUNS (7), BENCH_DATA (la carpeta),
+# BENCH_TMPDIR (dónde van esas carpetas; /tmp por omisión; /dev/shm quita el ruido de ext4),
 # BENCH_IDLE_MAX (15 % de un núcleo que otros procesos pueden usar sin descartar la corrida).
 set -euo pipefail
 
@@ -27,7 +28,7 @@ DATA="${BENCH_DATA:-$ROOT/bench/data/c1000-s42}"
 RUNS="${BENCH_RUNS:-7}"
 IDLE_MAX="${BENCH_IDLE_MAX:-15}"
 [ -d "$DATA" ] || { echo "falta $DATA: corra antes bash bench/run.sh"; exit 2; }
-TMP="$(mktemp -d /tmp/poalint-compare.XXXXXX)"
+TMP="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/poalint-compare.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 
 python3 - "$TMP" "$RUNS" "$IDLE_MAX" "$DATA" "$A" "$B" "$@" <<'PY'
