@@ -11,6 +11,10 @@ finds them in the page cache: this VM drops cached pages within seconds (17.6 MB
 read at 08:10:08 were 3.7 MB still cached 10 s later and none after 40 s), and whichever
 command came first after a pause read part of its input from disk.
 
+`alternate`: true to run the commands in reverse order every other round. With two commands
+the second of each round ran ~4 % faster than the first (the same binary against itself:
+0.955 ×), so a comparison of two binaries needs both orders.
+
 `prepare_rmtree`: a folder the command writes (an argument of `cmd`); each run gets its own new
 folder in its place (`/tmp/x-0`, `/tmp/x-1`…), all deleted at the end.
 
@@ -129,7 +133,8 @@ def main():
     while rounds < 4 * runs and any(len(samples[c["name"]]) < runs for c in cmds):
         rounds += 1
         wait_idle()
-        for c in cmds:
+        order = cmds[::-1] if spec.get("alternate") and rounds % 2 == 0 else cmds
+        for c in order:
             if len(samples[c["name"]]) >= runs:
                 continue
             r = run_once(fresh(c), warm)

@@ -4,18 +4,13 @@
 //! input is a slice already in memory, so nothing is copied into a sliding window, and the
 //! hash table keeps absolute positions, so it is never cleared between parts (zlib-rs wiped
 //! its 128 KB table for each of a book's ~25 parts: a fifth of its time here). On the parts
-//! of 100 generated fix-up books (8.4 MB of XML), with a table as large as zlib's: 672 MB/s
-//! against zlib-rs level 1's 337 MB/s, and the same size (2,542,996 bytes against 2,543,301);
-//! the table is now a quarter of that (see [`HASH_BITS`]). `tests` reads every case back with
+//! of 100 generated fix-up books (8.4 MB of XML): 672 MB/s against zlib-rs level 1's 337 MB/s,
+//! and the same size (2,542,996 bytes against 2,543,301). `tests` reads every case back with
 //! zlib.
 
-/// Bits of the hash of four bytes: 8,192 entries (32 KB), so the table stays in the L1 cache.
-/// Deflating parts one after another in a loop, 15 bits (128 KB) is fastest (14 bits 4 %
-/// slower, 12 bits 18 %: more collisions); but in a run, between two books the worker reads a
-/// whole workbook and the table leaves the cache: with 15 bits, 37 % of deflate's time was the
-/// wait for the table's entry (perf). 13 bits: `--fix-dir` runs 5 % faster (bench/compare.sh),
-/// and the books are 0.1 % larger.
-const HASH_BITS: u32 = 13;
+/// Bits of the hash of four bytes: 32,768 entries (128 KB; fewer entries, more collisions: 14
+/// bits was 4 % slower, 12 bits 18 %).
+const HASH_BITS: u32 = 15;
 /// Deflate's window: a match may start at most this many bytes back.
 const WINDOW: u32 = 32_768;
 const MIN_MATCH: usize = 4;
