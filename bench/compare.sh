@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Compara dos binarios de poalint en rondas intercaladas (bench/timing.py): la forma de saber si
 # un cambio ayuda cuando el reloj de la VM varía ±20 % entre corridas de minutos distintos.
-# Una ronda corre ANTES y luego DESPUÉS; la siguiente, al revés (el segundo de cada ronda corría
-# ~4 % más rápido: el mismo binario contra sí mismo daba 0.955 ×).
+# Una ronda corre ANTES y luego DESPUÉS; la siguiente, al revés (el primero de cada ronda corría
+# ~4 % más lento: el mismo binario contra sí mismo daba 0.955 ×).
 #
 #   bench/compare.sh ANTES DESPUÉS [ARGUMENTOS DE lint...]
 #
@@ -46,7 +46,7 @@ for name, binary in (("antes", a), ("después", b)):
     cmd = [binary, "lint", data] + [out if x == "@OUT" else x for x in args]
     cmds.append({"name": name, "prepare_rmtree": out if uses_out else None, "cmd": cmd})
 json.dump({"runs": int(runs), "warmup": 1, "idle_max": int(idle) / 100, "idle_timeout": 180,
-           "warm": data, "alternate": True, "commands": cmds}, open(f"{tmp}/spec.json", "w"), indent=1)
+           "warm": data, "rotate": True, "commands": cmds}, open(f"{tmp}/spec.json", "w"), indent=1)
 PY
 python3 "$ROOT/bench/timing.py" "$TMP/spec.json" "$TMP/times.json" >/dev/null
 python3 - "$TMP/times.json" <<'PY'

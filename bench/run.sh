@@ -159,7 +159,7 @@ for c in sys.argv[6:]:
     name, prep, *cmd = c.split("|")
     cmds.append({"name": name, "prepare_rmtree": prep or None, "cmd": cmd})
 # The captures are read into the page cache before every run (bench/timing.py, `warm`).
-json.dump({"runs": runs, "warmup": 1, "idle_max": idle_max, "idle_timeout": timeout, "warm": warm, "commands": cmds}, open(out, "w"), indent=1)
+json.dump({"runs": runs, "warmup": 1, "idle_max": idle_max, "idle_timeout": timeout, "warm": warm, "rotate": True, "commands": cmds}, open(out, "w"), indent=1)
 PY
         python3 "$BENCH/timing.py" "$OUT/spec.json" "$OUT/times.json"
     else

@@ -11,9 +11,10 @@ finds them in the page cache: this VM drops cached pages within seconds (17.6 MB
 read at 08:10:08 were 3.7 MB still cached 10 s later and none after 40 s), and whichever
 command came first after a pause read part of its input from disk.
 
-`alternate`: true to run the commands in reverse order every other round. With two commands
-the second of each round ran ~4 % faster than the first (the same binary against itself:
-0.955 ×), so a comparison of two binaries needs both orders.
+`rotate`: true to start each round with the next command (round 1: A B C, round 2: B C A…).
+The first command of a round, right after the idle check, ran ~4 % slower than the one after
+it (the same binary against itself, always in the same order: 0.955 ×; rotating: 1.004 ×), so
+every command must take every place equally often.
 
 `prepare_rmtree`: a folder the command writes (an argument of `cmd`); each run gets its own new
 folder in its place (`/tmp/x-0`, `/tmp/x-1`…), all deleted at the end.
@@ -133,8 +134,8 @@ def main():
     while rounds < 4 * runs and any(len(samples[c["name"]]) < runs for c in cmds):
         rounds += 1
         wait_idle()
-        order = cmds[::-1] if spec.get("alternate") and rounds % 2 == 0 else cmds
-        for c in order:
+        k = (rounds - 1) % len(cmds) if spec.get("rotate") else 0
+        for c in cmds[k:] + cmds[:k]:
             if len(samples[c["name"]]) >= runs:
                 continue
             r = run_once(fresh(c), warm)
