@@ -245,7 +245,8 @@ fn main() -> ExitCode {
                 if statistics {
                     eprint!("{}", report::human::statistics(&result));
                 }
-                eprint!("{}", report::human::summary(&result));
+                let mut err = std::io::BufWriter::new(std::io::stderr().lock());
+                let _ = report::human::write_summary(&result, &mut err).and_then(|_| err.flush());
             }
             match &result.fix {
                 Some(Ok(summary)) => eprintln!("{summary}"),

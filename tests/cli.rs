@@ -226,6 +226,15 @@ fn output_file_and_inspect() {
     assert!(o.stdout.is_empty());
     let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(v["files"][0]["sheets"], 5);
+    // With the report in a file, the summary goes to stderr: a line per file with findings
+    // (the counts of the report) and the totals.
+    let err = String::from_utf8(o.stderr.clone()).unwrap();
+    let f = &v["files"][0];
+    let line = format!(
+        "Resumen por archivo:\n  fixtures/58-COTUCO-3T2024.xlsx: {} errores, {} advertencias\n\nTotal: 1 archivo (0 sin capturas legibles), 5 hojas, ",
+        f["errors"], f["warnings"]
+    );
+    assert!(err.contains(&line), "{err}");
     let i = stdout(&poalint(&["inspect", "fixtures/064-IMIP-1T2024.xlsx"]));
     assert!(
         i.contains("FECHA: 31 DE MARZO 2024 [A28] → 2024-03-31 (trimestre de corte: 1)"),
