@@ -830,6 +830,9 @@ fn output_names_keep_the_stem_and_disambiguate_deterministically() {
         "p/q/z.xlsx",
         "r/d/y.xlsx",
         "s/d/y.xlsx",
+        "c/x (a).xlsx",
+        "m/W.xlsx",
+        "m/w.xlsx",
     ]);
     assert_eq!(
         names,
@@ -841,6 +844,11 @@ fn output_names_keep_the_stem_and_disambiguate_deterministically() {
             "z (xlsx)-correcciones.xlsx",
             "y (r-d)-correcciones.xlsx",
             "y (s-d)-correcciones.xlsx",
+            // A stem like a disambiguated one: numbered after the one named first.
+            "x (a) (2)-correcciones.xlsx",
+            // Same folder and extension, the case of the stem differs: numbered by path.
+            "W (1)-correcciones.xlsx",
+            "w (2)-correcciones.xlsx",
         ]
     );
 }

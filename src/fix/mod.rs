@@ -37,7 +37,7 @@ use crate::check::{Diagnostic, Severity};
 use crate::model::Workbook;
 use crate::run::RunResult;
 use crate::stages::{self, Stage};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -122,12 +122,17 @@ pub fn needs_fix(diags: &[&Diagnostic]) -> bool {
     diags.iter().any(|d| d.severity != Severity::Info)
 }
 
-fn split_name(path: &str) -> (String, String, Vec<String>) {
-    let p = Path::new(path);
-    let stem = p
+/// A path's file name without its extension.
+fn stem_of(path: &str) -> String {
+    Path::new(path)
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| path.to_string());
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// A path's extension (lower case) and its parent folders.
+fn split_name(path: &str) -> (String, Vec<String>) {
+    let p = Path::new(path);
     let ext = p
         .extension()
         .map(|s| s.to_string_lossy().to_lowercase())
@@ -143,7 +148,7 @@ fn split_name(path: &str) -> (String, String, Vec<String>) {
                 .collect()
         })
         .unwrap_or_default();
-    (stem, ext, parents)
+    (ext, parents)
 }
 
 fn all_distinct(keys: &[String]) -> bool {
@@ -156,66 +161,49 @@ fn all_distinct(keys: &[String]) -> bool {
 /// `<stem> (xls)-correcciones.xlsx`, `<stem> (capturas)-correcciones.xlsx`. Deterministic, and
 /// unique ignoring case.
 pub fn output_names(paths: &[&str]) -> Vec<String> {
-    let parts: Vec<(String, String, Vec<String>)> = paths.iter().map(|p| split_name(p)).collect();
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, (stem, _, _)) in parts.iter().enumerate() {
-        groups.entry(stem.to_lowercase()).or_default().push(i);
-    }
+    // Only each path's stem is kept for every input (a state's run names 10,000 outputs
+    // before it starts, and whatever this makes stays in the allocator's pages): the
+    // extension and the parent folders are worked out for inputs that share a stem.
+    let stems: Vec<String> = paths.iter().map(|p| stem_of(p)).collect();
+    let mut by_stem: Vec<usize> = (0..paths.len()).collect();
+    // Stable: the members of a group stay in input order.
+    by_stem.sort_by_cached_key(|&i| stems[i].to_lowercase());
     let mut labels: Vec<Option<String>> = vec![None; paths.len()];
-    for members in groups.values().filter(|m| m.len() > 1) {
-        let exts: Vec<String> = members.iter().map(|i| parts[*i].1.clone()).collect();
-        let max_depth = members.iter().map(|i| parts[*i].2.len()).max().unwrap_or(0);
-        let parent = |i: usize, k: usize| -> String {
-            let ps = &parts[i].2;
-            ps[ps.len().saturating_sub(k)..].join("-")
-        };
-        let mut chosen: Option<Vec<String>> = None;
-        if all_distinct(&exts) {
-            chosen = Some(exts.clone());
-        } else {
-            'depth: for k in 1..=max_depth {
-                for with_ext in [false, true] {
-                    let keys: Vec<String> = members
-                        .iter()
-                        .map(|i| {
-                            let p = parent(*i, k);
-                            match (with_ext, p.is_empty()) {
-                                (false, _) => p,
-                                (true, true) => parts[*i].1.clone(),
-                                (true, false) => format!("{p}, {}", parts[*i].1),
-                            }
-                        })
-                        .collect();
-                    if all_distinct(&keys) && keys.iter().all(|k| !k.is_empty()) {
-                        chosen = Some(keys);
-                        break 'depth;
-                    }
-                }
+    let same = |a: usize, b: usize| stems[a].to_lowercase() == stems[b].to_lowercase();
+    let mut start = 0;
+    while start < by_stem.len() {
+        let mut end = start + 1;
+        while end < by_stem.len() && same(by_stem[start], by_stem[end]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            let members = &by_stem[start..end];
+            for (i, label) in members.iter().zip(group_labels(paths, members)) {
+                labels[*i] = Some(label);
             }
         }
-        let keys = chosen.unwrap_or_else(|| {
-            // Same folders and extensions (only case differs): number them in path order.
-            let mut order: Vec<usize> = (0..members.len()).collect();
-            order.sort_by_key(|j| paths[members[*j]]);
-            let mut keys = vec![String::new(); members.len()];
-            for (n, j) in order.into_iter().enumerate() {
-                keys[j] = (n + 1).to_string();
-            }
-            keys
-        });
-        for (j, i) in members.iter().enumerate() {
-            labels[*i] = Some(keys[j].clone());
-        }
+        start = end;
     }
-    let mut names: Vec<String> = parts
-        .iter()
-        .zip(&labels)
-        .map(|((stem, _, _), label)| match label {
+    drop(by_stem);
+    let mut names: Vec<String> = stems
+        .into_iter()
+        .zip(labels)
+        .map(|(stem, label)| match label {
             Some(l) => format!("{stem} ({l}){SUFFIX}"),
-            None => format!("{stem}{SUFFIX}"),
+            None => stem + SUFFIX,
         })
         .collect();
-    // A stem that already looks like a disambiguated one: number the later duplicates.
+    // A stem that already looks like a disambiguated one (or is `resumen`): number the later
+    // duplicates, in path order. Rare, so looked for first.
+    let lower = |n: &String| n.to_lowercase();
+    let mut sorted: Vec<String> = names.iter().map(lower).collect();
+    sorted.push(RESUMEN.to_string());
+    sorted.sort_unstable();
+    let clash = sorted.windows(2).any(|w| w[0] == w[1]);
+    drop(sorted);
+    if !clash {
+        return names;
+    }
     let mut order: Vec<usize> = (0..paths.len()).collect();
     order.sort_by_key(|i| paths[*i]);
     let mut used: std::collections::HashSet<String> = std::collections::HashSet::new();
@@ -232,6 +220,47 @@ pub fn output_names(paths: &[&str]) -> Vec<String> {
         names[i] = name;
     }
     names
+}
+
+/// The labels that tell apart `members` (indices of `paths`), inputs whose stems are the same
+/// ignoring case: their extensions if those differ, else the fewest parent folders (with the
+/// extension if needed) that differ, else numbers in path order.
+fn group_labels(paths: &[&str], members: &[usize]) -> Vec<String> {
+    let parts: Vec<(String, Vec<String>)> = members.iter().map(|&i| split_name(paths[i])).collect();
+    let exts: Vec<String> = parts.iter().map(|(ext, _)| ext.clone()).collect();
+    if all_distinct(&exts) {
+        return exts;
+    }
+    let max_depth = parts.iter().map(|(_, ps)| ps.len()).max().unwrap_or(0);
+    let parent = |j: usize, k: usize| -> String {
+        let ps = &parts[j].1;
+        ps[ps.len().saturating_sub(k)..].join("-")
+    };
+    for k in 1..=max_depth {
+        for with_ext in [false, true] {
+            let keys: Vec<String> = (0..members.len())
+                .map(|j| {
+                    let p = parent(j, k);
+                    match (with_ext, p.is_empty()) {
+                        (false, _) => p,
+                        (true, true) => parts[j].0.clone(),
+                        (true, false) => format!("{p}, {}", parts[j].0),
+                    }
+                })
+                .collect();
+            if all_distinct(&keys) && keys.iter().all(|k| !k.is_empty()) {
+                return keys;
+            }
+        }
+    }
+    // Same folders and extensions (only case differs): number them in path order.
+    let mut order: Vec<usize> = (0..members.len()).collect();
+    order.sort_by_key(|j| paths[members[*j]]);
+    let mut keys = vec![String::new(); members.len()];
+    for (n, j) in order.into_iter().enumerate() {
+        keys[j] = (n + 1).to_string();
+    }
+    keys
 }
 
 fn tmp_name(name: &str) -> String {
@@ -281,7 +310,7 @@ pub struct Writer {
 
 impl Writer {
     /// Checks `dir` and names the outputs of `paths` (input paths as shown in the report).
-    pub fn prepare(dir: &Path, paths: &[String], opts: &Options) -> Result<Writer, String> {
+    pub fn prepare(dir: &Path, paths: Vec<String>, opts: &Options) -> Result<Writer, String> {
         if dir.exists() && !dir.is_dir() {
             return Err(format!(
                 "{} existe y no es una carpeta; indique otra carpeta para --fix-dir",
@@ -346,7 +375,7 @@ impl Writer {
         Ok(Writer {
             dir: dir.to_path_buf(),
             resumen_tmp,
-            names: paths.iter().cloned().zip(out_names).collect(),
+            names: paths.into_iter().zip(out_names).collect(),
             summary: Mutex::new(Some(summary)),
             rules: Mutex::default(),
         })

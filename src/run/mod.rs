@@ -264,7 +264,7 @@ pub fn lint(
             let shown: Vec<String> = files.iter().map(|p| display_path(p)).collect();
             Some(crate::fix::Writer::prepare(
                 dir,
-                &shown,
+                shown,
                 &crate::fix::Options::new(opts.force, policy),
             )?)
         }
