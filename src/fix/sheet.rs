@@ -7,6 +7,7 @@ use crate::check::{Diagnostic, FixValue, Kind, Severity};
 use crate::model::{CaptureSheet, CellRef, CellValue, CodeName, Date, Located, Meta, Num};
 use foldhash::fast::FixedState;
 use rust_xlsxwriter::ExcelDateTime;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Excel's grid: 1,048,576 rows × 16,384 columns.
@@ -24,20 +25,21 @@ const MAX_NOTE_CHARS: usize = 8000;
 /// Quarter labels of the rebuilt table header.
 const QUARTER_LABELS: [&str; 4] = ["ENE-MAR", "ABR-JUN", "JUL-SEP", "OCT-DIC"];
 
-/// A value as written in the rebuilt sheet.
+/// A value as written in the rebuilt sheet; a text is borrowed from the model when it is
+/// written as read (most are), so rebuilding a sheet does not copy them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Val {
-    Text(String),
+pub enum Val<'a> {
+    Text(Cow<'a, str>),
     Number(f64),
     Date(Date),
     Bool(bool),
     Blank,
 }
 
-impl Val {
+impl Val<'_> {
     fn display(&self, num_format: Option<&str>) -> String {
         match self {
-            Val::Text(t) => t.clone(),
+            Val::Text(t) => t.to_string(),
             Val::Number(n) if num_format.is_some_and(|f| f.ends_with('%')) => {
                 crate::check::kinds::pct(*n)
             }
@@ -50,10 +52,10 @@ impl Val {
 }
 
 #[derive(Debug, Clone)]
-pub struct Cell {
-    pub val: Val,
+pub struct Cell<'a> {
+    pub val: Val<'a>,
     pub role: Role,
-    pub num_format: Option<String>,
+    pub num_format: Option<&'static str>,
     /// Bottom-right corner when this cell starts a merged range.
     pub merge_to: Option<(u32, u32)>,
 }
@@ -193,8 +195,8 @@ impl<V> ByCell<V> {
 
 /// The rebuilt sheet, before it is written.
 #[derive(Debug, Default)]
-pub struct Rebuilt {
-    cells: ByCell<Cell>,
+pub struct Rebuilt<'a> {
+    cells: ByCell<Cell<'a>>,
     /// Cells covered by a merged range (top-left included).
     merged: ByCell<()>,
     flags: ByCell<Flag>,
@@ -205,16 +207,16 @@ pub struct Rebuilt {
     fixes: ByCell<(String, String)>,
 }
 
-fn from_raw(raw: &CellValue) -> Option<(Val, Option<String>)> {
+fn from_raw(raw: &CellValue) -> Option<(Val<'_>, Option<&'static str>)> {
     Some(match raw {
         CellValue::Empty => return None,
         CellValue::Text(t) if t.trim().is_empty() => return None,
-        CellValue::Text(t) => (Val::Text(t.clone()), None),
+        CellValue::Text(t) => (Val::Text(Cow::Borrowed(t)), None),
         CellValue::Number(n) => (Val::Number(*n), None),
         CellValue::PercentNumber(n, d) => (Val::Number(*n), Some(style::percent_format(*d))),
-        CellValue::Date(d) => (Val::Date(*d), Some(style::DATE_FORMAT.to_string())),
+        CellValue::Date(d) => (Val::Date(*d), Some(style::DATE_FORMAT)),
         CellValue::Bool(b) => (Val::Bool(*b), None),
-        CellValue::Error(e) => (Val::Text(e.clone()), None),
+        CellValue::Error(e) => (Val::Text(Cow::Borrowed(e)), None),
     })
 }
 
@@ -243,13 +245,19 @@ pub fn fix_is_percent(sheet: Option<&CaptureSheet>, d: &Diagnostic, cell: CellRe
     false
 }
 
-impl Rebuilt {
+impl<'a> Rebuilt<'a> {
     fn free(&self, r: u32, c: u32) -> bool {
         !self.cells.contains_key(&(r, c)) && !self.merged.contains_key(&(r, c))
     }
 
     /// Puts a value in a free cell; returns whether it was placed.
-    fn put(&mut self, c: CellRef, val: Val, role: Role, num_format: Option<String>) -> bool {
+    fn put(
+        &mut self,
+        c: CellRef,
+        val: Val<'a>,
+        role: Role,
+        num_format: Option<&'static str>,
+    ) -> bool {
         if !valid(c) || !self.free(c.row, c.col) {
             return false;
         }
@@ -265,21 +273,21 @@ impl Rebuilt {
         true
     }
 
-    fn put_text(&mut self, l: &Located<String>, role: Role) -> bool {
+    fn put_text(&mut self, l: &'a Located<String>, role: Role) -> bool {
         if l.value.trim().is_empty() {
             return false;
         }
-        self.put(l.cell, Val::Text(l.value.clone()), role, None)
+        self.put(l.cell, Val::Text(Cow::Borrowed(&l.value)), role, None)
     }
 
-    fn put_num(&mut self, n: &Num) {
+    fn put_num(&mut self, n: &'a Num) {
         if let Some((v, nf)) = from_raw(&n.raw) {
             self.put(n.cell, v, Role::BodyNum, nf);
         }
     }
 
     /// A label (possibly merged over a range) in free cells only.
-    fn label(&mut self, r1: u32, c1: u32, r2: u32, c2: u32, text: &str) {
+    fn label(&mut self, r1: u32, c1: u32, r2: u32, c2: u32, text: &'static str) {
         if r2 > MAX_ROW || c2 > MAX_COL || !self.free(r1, c1) {
             return;
         }
@@ -301,7 +309,7 @@ impl Rebuilt {
         self.cells.insert(
             (r1, c1),
             Cell {
-                val: Val::Text(text.to_string()),
+                val: Val::Text(Cow::Borrowed(text)),
                 role: Role::TableHeader,
                 num_format: None,
                 merge_to,
@@ -309,7 +317,7 @@ impl Rebuilt {
         );
     }
 
-    fn code_name(&mut self, cn: &CodeName, generic: Option<&str>) {
+    fn code_name(&mut self, cn: &'a CodeName, generic: Option<&'static str>) {
         let label_cell = cn.label.as_ref().map(|l| l.cell);
         if let Some(l) = &cn.label {
             self.put_text(l, Role::Label);
@@ -319,7 +327,7 @@ impl Rebuilt {
                 if Some(code.cell) != label_cell {
                     self.put(
                         code.cell,
-                        Val::Text(format!("{} {}", code.value, name.value)),
+                        Val::Text(Cow::Owned(format!("{} {}", code.value, name.value))),
                         Role::Value,
                         None,
                     );
@@ -344,7 +352,7 @@ impl Rebuilt {
         {
             self.put(
                 CellRef::new(first.row, first.col - 1),
-                Val::Text(generic.to_string()),
+                Val::Text(Cow::Borrowed(generic)),
                 Role::Label,
                 None,
             );
@@ -360,7 +368,7 @@ impl Rebuilt {
 }
 
 /// Rebuilds one capture sheet. `diags` are the diagnostics of this sheet, in report order.
-pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
+pub fn rebuild<'a>(sheet: &'a CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt<'a> {
     let mut rb = Rebuilt::default();
 
     // Title block and form code.
@@ -373,7 +381,7 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
     if sheet.title.lines.is_empty() && sheet.table.header_rows.0 > 0 {
         rb.put(
             CellRef::new(0, 0),
-            Val::Text("AVANCE FÍSICO PROGRAMÁTICO".into()),
+            Val::Text(Cow::Borrowed("AVANCE FÍSICO PROGRAMÁTICO")),
             Role::Title,
             None,
         );
@@ -397,11 +405,16 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
     match (f.label, f.cell) {
         (Some(l), Some(c)) if l == c => {
             let raw = f.raw.clone().unwrap_or_default();
-            rb.put(l, Val::Text(format!("FECHA: {raw}")), Role::Label, None);
+            rb.put(
+                l,
+                Val::Text(Cow::Owned(format!("FECHA: {raw}"))),
+                Role::Label,
+                None,
+            );
         }
         (label, cell) => {
             if let Some(l) = label {
-                rb.put(l, Val::Text("FECHA:".into()), Role::Label, None);
+                rb.put(l, Val::Text(Cow::Borrowed("FECHA:")), Role::Label, None);
             }
             if let Some(c) = cell {
                 let raw = f.raw.clone().unwrap_or_default();
@@ -410,21 +423,16 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
                     .is_some_and(|d| raw == d.to_string() || raw.trim().parse::<f64>().is_ok());
                 match f.date {
                     Some(d) if was_date => {
-                        rb.put(
-                            c,
-                            Val::Date(d),
-                            Role::Value,
-                            Some(style::DATE_FORMAT.to_string()),
-                        );
+                        rb.put(c, Val::Date(d), Role::Value, Some(style::DATE_FORMAT));
                     }
                     _ => {
-                        rb.put(c, Val::Text(raw), Role::Value, None);
+                        rb.put(c, Val::Text(Cow::Owned(raw)), Role::Value, None);
                     }
                 }
                 if label.is_none() && c.col > 0 {
                     rb.put(
                         CellRef::new(c.row, c.col - 1),
-                        Val::Text("FECHA:".into()),
+                        Val::Text(Cow::Borrowed("FECHA:")),
                         Role::Label,
                         None,
                     );
@@ -445,7 +453,7 @@ pub fn rebuild(sheet: &CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt {
                 } else {
                     format!("{}.- {}", c.value, d.value)
                 };
-                rb.put(c.cell, Val::Text(text), Role::BodyWrap, None);
+                rb.put(c.cell, Val::Text(Cow::Owned(text)), Role::BodyWrap, None);
             }
             (c, d) => {
                 if let Some(c) = c {
@@ -527,7 +535,7 @@ fn apply_fixes(rb: &mut Rebuilt, sheet: &CaptureSheet, diags: &[&Diagnostic]) {
         let before = rb
             .cells
             .get(&(c.row, c.col))
-            .map(|x| x.val.display(x.num_format.as_deref()))
+            .map(|x| x.val.display(x.num_format))
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "(vacío)".into());
         let role = rb
@@ -537,12 +545,12 @@ fn apply_fixes(rb: &mut Rebuilt, sheet: &CaptureSheet, diags: &[&Diagnostic]) {
             .unwrap_or(Role::BodyNum);
         let (val, nf) = match &fix.value {
             FixValue::Number(n) if fix_is_percent(Some(sheet), d, c) => {
-                (Val::Number(*n), Some(style::FIX_PERCENT_FORMAT.to_string()))
+                (Val::Number(*n), Some(style::FIX_PERCENT_FORMAT))
             }
             FixValue::Number(n) => (Val::Number(*n), None),
-            FixValue::Text(t) => (Val::Text(t.clone()), None),
+            FixValue::Text(t) => (Val::Text(Cow::Owned(t.clone())), None),
         };
-        let after = val.display(nf.as_deref());
+        let after = val.display(nf);
         rb.cells.insert(
             (c.row, c.col),
             Cell {
@@ -819,7 +827,7 @@ fn excel_date(d: Date) -> Option<f64> {
         .map(|dt| dt.to_excel())
 }
 
-impl Rebuilt {
+impl Rebuilt<'_> {
     /// Writes the sheet.
     pub fn write<'s>(&'s self, ws: &mut Sheet, styles: &mut Styles) {
         for (c, w) in &self.widths {
@@ -847,7 +855,7 @@ impl Rebuilt {
         // In sheet order, so that styles are numbered the same way on every run.
         let flags = self.flags.sorted();
         for ((r, c), cell) in self.cells.sorted() {
-            let s = style_of(cell.role, cell.num_format.as_deref(), mark_at(&(r, c)));
+            let s = style_of(cell.role, cell.num_format, mark_at(&(r, c)));
             if let Some(to) = cell.merge_to {
                 ws.merge((r, c), to, s);
             }

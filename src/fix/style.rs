@@ -228,12 +228,21 @@ pub fn plain() -> Style {
 }
 
 /// `0%`, `0.0%`, `0.00%`… for a percentage shown with `decimals` decimals.
-pub fn percent_format(decimals: u8) -> String {
-    if decimals == 0 {
-        "0%".to_string()
-    } else {
-        format!("0.{}%", "0".repeat(decimals.min(10) as usize))
-    }
+pub fn percent_format(decimals: u8) -> &'static str {
+    const FORMATS: [&str; 11] = [
+        "0%",
+        "0.0%",
+        "0.00%",
+        "0.000%",
+        "0.0000%",
+        "0.00000%",
+        "0.000000%",
+        "0.0000000%",
+        "0.00000000%",
+        "0.000000000%",
+        "0.0000000000%",
+    ];
+    FORMATS[usize::from(decimals.min(10))]
 }
 
 /// Lines a text takes in a wrapped cell of `width` (Excel column width units, 9 pt Arial).
