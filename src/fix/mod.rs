@@ -165,24 +165,19 @@ pub fn output_names(paths: &[&str]) -> Vec<String> {
     // before it starts, and whatever this makes stays in the allocator's pages): the
     // extension and the parent folders are worked out for inputs that share a stem.
     let stems: Vec<String> = paths.iter().map(|p| stem_of(p)).collect();
-    let mut by_stem: Vec<usize> = (0..paths.len()).collect();
-    // Stable: the members of a group stay in input order.
-    by_stem.sort_by_cached_key(|&i| stems[i].to_lowercase());
+    // Inputs grouped by stem ignoring case, each group in input order.
+    let mut by_stem: Vec<(String, usize)> = stems
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.to_lowercase(), i))
+        .collect();
+    by_stem.sort_unstable();
     let mut labels: Vec<Option<String>> = vec![None; paths.len()];
-    let same = |a: usize, b: usize| stems[a].to_lowercase() == stems[b].to_lowercase();
-    let mut start = 0;
-    while start < by_stem.len() {
-        let mut end = start + 1;
-        while end < by_stem.len() && same(by_stem[start], by_stem[end]) {
-            end += 1;
+    for group in by_stem.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        let members: Vec<usize> = group.iter().map(|(_, i)| *i).collect();
+        for (i, label) in members.iter().zip(group_labels(paths, &members)) {
+            labels[*i] = Some(label);
         }
-        if end - start > 1 {
-            let members = &by_stem[start..end];
-            for (i, label) in members.iter().zip(group_labels(paths, members)) {
-                labels[*i] = Some(label);
-            }
-        }
-        start = end;
     }
     drop(by_stem);
     let mut names: Vec<String> = stems
