@@ -2,7 +2,7 @@
 //! when the book is saved, plus what goes around them (widths, heights, merges, links, notes,
 //! autofilter, frozen header).
 
-use super::xml::{self, attr, cell_ref, col_name, push_num, push_u32};
+use super::xml::{self, attr, cell_ref, col_name, push_f64, push_num, push_u32};
 use std::collections::BTreeMap;
 
 /// Excel's default column width (8.43 characters) and row height (15 pt), in pixels.
@@ -275,13 +275,13 @@ impl Sheet {
             v.push_str(r#"<v:shape id="_x0000_s"#);
             push_num(&mut v, 1024 * data_id + 1 + i as u32);
             v.push_str(r##"" type="#_x0000_t202" style="position:absolute;margin-left:"##);
-            push_num(&mut v, pt(p.x_abs));
+            push_f64(&mut v, pt(p.x_abs));
             v.push_str("pt;margin-top:");
-            push_num(&mut v, pt(p.y_abs));
+            push_f64(&mut v, pt(p.y_abs));
             v.push_str("pt;width:");
-            push_num(&mut v, pt(n.width));
+            push_f64(&mut v, pt(n.width));
             v.push_str("pt;height:");
-            push_num(&mut v, pt(n.height));
+            push_f64(&mut v, pt(n.height));
             v.push_str("pt;z-index:");
             push_num(&mut v, i + 1);
             v.push_str(r##";visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/><v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto"><div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/><x:Anchor>"##);
@@ -289,7 +289,7 @@ impl Sheet {
                 if k > 0 {
                     v.push_str(", ");
                 }
-                push_num(&mut v, a);
+                push_num(&mut v, *a);
             }
             v.push_str("</x:Anchor><x:AutoFill>False</x:AutoFill><x:Row>");
             push_num(&mut v, n.row);
@@ -356,7 +356,7 @@ pub(super) fn row_open(x: &mut String, row: u32, height: Option<u32>) {
     x.push('"');
     if let Some(px) = height {
         x.push_str(" ht=\"");
-        push_num(x, f64::from(px) * 0.75);
+        push_f64(x, f64::from(px) * 0.75);
         x.push_str("\" customHeight=\"1\"");
     }
 }
@@ -446,7 +446,7 @@ pub(super) fn head(
             x.push_str("\" max=\"");
             push_num(x, last + 1);
             x.push_str("\" width=\"");
-            push_num(x, f64::from(px * 256 / 7) / 256.0);
+            push_f64(x, f64::from(px * 256 / 7) / 256.0);
             x.push_str("\" customWidth=\"1\"/>");
         }
         x.push_str("</cols>");

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-/// Appends `n` in decimal.
-pub fn push_num(x: &mut String, n: impl std::fmt::Display) {
-    let _ = write!(x, "{n}");
+/// Appends an integer in decimal.
+pub fn push_num(x: &mut String, n: impl itoa::Integer) {
+    x.push_str(itoa::Buffer::new().format(n));
 }
 
 /// Appends `n` in decimal (the hot path: every cell's reference).
@@ -12,13 +12,34 @@ pub fn push_u32(x: &mut String, n: u32) {
     x.push_str(itoa::Buffer::new().format(n));
 }
 
-/// Appends a finite number as Rust (and Excel) read it back exactly; whole numbers, most of a
-/// capture's, without going through float formatting.
+/// Appends a finite number as Rust (and Excel) read it back exactly, as Rust's `{}` writes
+/// it; whole numbers, most of a capture's, and multiples of 1/256 below 2^20 (the widths,
+/// heights and positions in points of a sheet: pixels × 0.75, characters in 256ths) without
+/// going through float formatting.
 pub fn push_f64(x: &mut String, n: f64) {
     if n.fract() == 0.0 && n.abs() < 1e15 {
         x.push_str(itoa::Buffer::new().format(n as i64));
+    } else if (n * 256.0).fract() == 0.0 && n.abs() < 1_048_576.0 {
+        // n = k / 256 exactly: at most 8 decimals, and at most 15 significant digits, so no
+        // shorter decimal reads back as n: the exact expansion is what `{}` writes.
+        let k = (n * 256.0) as i64;
+        if k < 0 {
+            x.push('-');
+        }
+        let k = k.unsigned_abs();
+        x.push_str(itoa::Buffer::new().format(k / 256));
+        // The fraction in units of 10^-8 (1/256 = 0.00390625), never 0 here.
+        let mut frac = (k % 256) * 390_625;
+        let mut digits = [b'0'; 8];
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        let len = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        x.push('.');
+        x.push_str(std::str::from_utf8(&digits[..len]).unwrap_or("0"));
     } else {
-        push_num(x, n);
+        let _ = write!(x, "{n}");
     }
 }
 
@@ -286,6 +307,21 @@ mod tests {
             let mut x = String::new();
             push_f64(&mut x, n);
             assert_eq!(x.parse::<f64>().unwrap(), n, "{x}");
+        }
+    }
+
+    #[test]
+    fn multiples_of_a_256th_are_written_as_rust_writes_them() {
+        for k in -300_000i64..300_000 {
+            let n = k as f64 / 256.0;
+            let mut x = String::new();
+            push_f64(&mut x, n);
+            assert_eq!(x, format!("{n}"), "{k}/256");
+        }
+        for n in [1_048_576.5, 123_456_789.00390625, 0.1, 1.0 / 3.0, 2.5e-7] {
+            let mut x = String::new();
+            push_f64(&mut x, n);
+            assert_eq!(x, format!("{n}"));
         }
     }
 
