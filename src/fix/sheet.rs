@@ -327,7 +327,7 @@ impl<'a> Rebuilt<'a> {
                 if Some(code.cell) != label_cell {
                     self.put(
                         code.cell,
-                        Val::Text(Cow::Owned(format!("{} {}", code.value, name.value))),
+                        Val::Text(Cow::Owned([code.value.as_str(), " ", &name.value].concat())),
                         Role::Value,
                         None,
                     );
@@ -407,7 +407,7 @@ pub fn rebuild<'a>(sheet: &'a CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt<'a
             let raw = f.raw.clone().unwrap_or_default();
             rb.put(
                 l,
-                Val::Text(Cow::Owned(format!("FECHA: {raw}"))),
+                Val::Text(Cow::Owned(["FECHA: ", raw.as_str()].concat())),
                 Role::Label,
                 None,
             );
@@ -449,9 +449,9 @@ pub fn rebuild<'a>(sheet: &'a CaptureSheet, diags: &[&Diagnostic]) -> Rebuilt<'a
         match (&m.clave, &m.descripcion) {
             (Some(c), Some(d)) if c.cell == d.cell => {
                 let text = if d.value.is_empty() {
-                    format!("{}.-", c.value)
+                    [c.value.as_str(), ".-"].concat()
                 } else {
-                    format!("{}.- {}", c.value, d.value)
+                    [c.value.as_str(), ".- ", &d.value].concat()
                 };
                 rb.put(c.cell, Val::Text(Cow::Owned(text)), Role::BodyWrap, None);
             }
