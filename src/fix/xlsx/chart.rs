@@ -4,7 +4,7 @@
 //! filled in up to [`MAX_CACHED_POINTS`] categories (viewers that draw from the cache show the
 //! same bars).
 
-use super::xml::{self, col_name, push_f64, push_u32, quoted_sheet};
+use super::xml::{self, col_name, push_f64, push_num, quoted_sheet};
 
 /// One series: a column of numbers, its name in the header cell above it.
 pub struct Series {
@@ -42,11 +42,11 @@ const EMU_PER_PX: u64 = 9525;
 /// `<c:ptCount val="…"/>` and a `<c:pt>` per value: a chart's copy of the cells it refers to.
 fn cache<T>(x: &mut String, values: &[T], write: impl Fn(&mut String, &T)) {
     x.push_str(r#"<c:ptCount val=""#);
-    push_u32(x, values.len() as u32);
+    push_num(x, values.len() as u32);
     x.push_str(r#""/>"#);
     for (k, v) in values.iter().enumerate() {
         x.push_str(r#"<c:pt idx=""#);
-        push_u32(x, k as u32);
+        push_num(x, k as u32);
         x.push_str(r#""><c:v>"#);
         write(x, v);
         x.push_str("</c:v></c:pt>");
@@ -62,7 +62,7 @@ impl Chart {
             x.push_str(if i == 0 { "$" } else { ":$" });
             col_name(x, col);
             x.push('$');
-            push_u32(x, r + 1);
+            push_num(x, r + 1);
         }
     }
 
@@ -89,9 +89,9 @@ impl Chart {
         x.push_str(r#"<c:plotArea><c:layout/><c:barChart><c:barDir val="col"/><c:grouping val="stacked"/>"#);
         for (i, s) in self.series.iter().enumerate() {
             x.push_str(r#"<c:ser><c:idx val=""#);
-            push_u32(&mut x, i as u32);
+            push_num(&mut x, i as u32);
             x.push_str(r#""/><c:order val=""#);
-            push_u32(&mut x, i as u32);
+            push_num(&mut x, i as u32);
             x.push_str(r#""/><c:tx><c:strRef><c:f>"#);
             self.reference(&mut x, s.col, self.header_row, None);
             x.push_str("</c:f><c:strCache>");

@@ -2,7 +2,7 @@
 //! when the book is saved, plus what goes around them (widths, heights, merges, links, notes,
 //! autofilter, frozen header).
 
-use super::xml::{self, attr, cell_ref, col_name, push_f64, push_num, push_u32};
+use super::xml::{self, attr, cell_ref, col_name, push_f64, push_num};
 use std::collections::BTreeMap;
 
 /// Excel's default column width (8.43 characters) and row height (15 pt), in pixels.
@@ -352,7 +352,7 @@ pub(super) fn height_px(points: f64) -> u32 {
 /// Appends a `<row>` start tag, left open (`height` in pixels, if not the default).
 pub(super) fn row_open(x: &mut String, row: u32, height: Option<u32>) {
     x.push_str("<row r=\"");
-    push_u32(x, row + 1);
+    push_num(x, row + 1);
     x.push('"');
     if let Some(px) = height {
         x.push_str(" ht=\"");
@@ -392,12 +392,12 @@ pub(super) fn head(
             x.push_str("><pane");
             if cols > 0 {
                 x.push_str(r#" xSplit=""#);
-                push_u32(x, cols);
+                push_num(x, cols);
                 x.push('"');
             }
             if rows > 0 {
                 x.push_str(r#" ySplit=""#);
-                push_u32(x, rows);
+                push_num(x, rows);
                 x.push('"');
             }
             x.push_str(r#" topLeftCell=""#);

@@ -2,13 +2,8 @@
 
 use std::fmt::Write;
 
-/// Appends an integer in decimal.
+/// Appends an integer in decimal (the hot path: every cell's reference).
 pub fn push_num(x: &mut String, n: impl itoa::Integer) {
-    x.push_str(itoa::Buffer::new().format(n));
-}
-
-/// Appends `n` in decimal (the hot path: every cell's reference).
-pub fn push_u32(x: &mut String, n: u32) {
     x.push_str(itoa::Buffer::new().format(n));
 }
 
@@ -135,7 +130,7 @@ pub fn attr(x: &mut String, s: &str) {
 /// Appends the A1 name of a cell (`row`, `col` from 0).
 pub fn cell_ref(x: &mut String, row: u32, col: u32) {
     col_name(x, col);
-    push_u32(x, row + 1);
+    push_num(x, row + 1);
 }
 
 /// Appends the letters of a column (from 0).
@@ -183,7 +178,7 @@ fn cell_start(x: &mut String, row: u32, col: u32, style: u32) {
     cell_ref(x, row, col);
     if style > 0 {
         x.push_str("\" s=\"");
-        push_u32(x, style);
+        push_num(x, style);
     }
     x.push('"');
 }
