@@ -135,6 +135,11 @@ pub fn cell_ref(x: &mut String, row: u32, col: u32) {
 
 /// Appends the letters of a column (from 0).
 pub fn col_name(x: &mut String, col: u32) {
+    if col < 26 {
+        // A to Z: every column of a capture, one push.
+        x.push(char::from(b'A' + col as u8));
+        return;
+    }
     let mut letters = [0u8; 3];
     let mut n = col + 1;
     let mut i = letters.len();
