@@ -136,23 +136,30 @@ impl Book {
     /// The `.xlsx` file's bytes.
     pub fn save(self, props: &Properties) -> io::Result<Vec<u8>> {
         let mut out = Vec::new();
-        self.save_to(props, &mut out)?;
+        let rest = self.save_parts(zip::Archive::with_capacity(64 * 1024), props, &mut out)?;
+        if out.is_empty() {
+            // No streamed sheet went out first (a fix-up book): the archive is the file.
+            return Ok(rest);
+        }
+        out.extend_from_slice(&rest);
         Ok(out)
-    }
-
-    /// Writes the `.xlsx` file to `w`.
-    pub fn save_to(self, props: &Properties, w: &mut impl Write) -> io::Result<()> {
-        self.save_into(zip::Archive::with_capacity(64 * 1024), props, w)
     }
 
     /// Writes the rest of the `.xlsx` file to `w`, after what `zip` holds: the parts of
     /// sheets added with [`Book::push_written`].
-    pub fn save_into(
+    pub fn save_into(self, zip: Archive, props: &Properties, w: &mut impl Write) -> io::Result<()> {
+        let rest = self.save_parts(zip, props, w)?;
+        w.write_all(&rest)
+    }
+
+    /// Adds the book's parts to `zip` (a streamed sheet's part goes to `w` with the archive
+    /// before it); returns the archive's bytes not yet written to `w`.
+    fn save_parts(
         mut self,
         mut zip: Archive,
         props: &Properties,
         w: &mut impl Write,
-    ) -> io::Result<()> {
+    ) -> io::Result<Vec<u8>> {
         self.styles.has_notes = self.sheets.iter().any(Part::has_notes);
         // The sheets with notes; the k-th (from 1) has commentsk.xml and vmlDrawingk.vml.
         let noted: Vec<usize> = (0..self.sheets.len())
@@ -223,7 +230,7 @@ impl Book {
             )?;
             zip.add(&format!("xl/charts/chart{k}.xml"), chart.xml().as_bytes())?;
         }
-        w.write_all(&zip.finish()?)
+        zip.finish()
     }
 
     /// `[Content_Types].xml`; `noted`: how many sheets have notes.

@@ -16,6 +16,9 @@ pub const STORE_BELOW: usize = 1024;
 const LOCAL: u32 = 0x0403_4b50;
 /// Length of a local header before the part's name (no extra field).
 const LOCAL_HEADER: usize = 30;
+/// Where the compressed size is in a local header (in a central directory record, 2 bytes
+/// further: the record starts with the version that made it).
+const COMPRESSED_AT: usize = 18;
 const CENTRAL: u32 = 0x0201_4b50;
 const END: u32 = 0x0605_4b50;
 /// DOS date of 1980-01-01 (day 1, month 1, year 0).
@@ -216,8 +219,20 @@ impl Archive {
             let len = zip32(data.len() as u64, name)?;
             self.entry(name, 0, crc32fast::hash(data), len, len, data)
         } else {
-            let d = deflate(data);
-            self.add_deflated(name, &d)
+            // Deflated straight after its local header, whose compressed size (and the central
+            // directory's) is filled in afterwards: no copy of the compressed bytes.
+            let len = zip32(data.len() as u64, name)?;
+            let crc = stages::time(Stage::FixDeflate, || crc32fast::hash(data));
+            let (local, central) = (self.out.len(), self.central.len());
+            self.entry(name, 8, crc, len, 0, &[])?;
+            let start = self.out.len();
+            stages::time(Stage::FixDeflate, || {
+                ENCODER.with_borrow_mut(|e| e.compress(data, &mut self.out))
+            });
+            let compressed = zip32((self.out.len() - start) as u64, name)?.to_le_bytes();
+            self.out[local + COMPRESSED_AT..][..4].copy_from_slice(&compressed);
+            self.central[central + COMPRESSED_AT + 2..][..4].copy_from_slice(&compressed);
+            Ok(())
         }
     }
 
