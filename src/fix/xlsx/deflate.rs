@@ -144,9 +144,8 @@ fn reverse_5(code: u32) -> u32 {
     u32::from(R[code as usize])
 }
 
-/// Bits packed from the least significant end into the output: 32 at a time through
-/// [`Bits::put`] (a stream's first and last codes), every whole byte through [`Bits::put_at`]
-/// (the codes of a piece).
+/// Bits packed from the least significant end into the output: every whole byte through
+/// [`Bits::put_at`], the last bits of a stream through [`Bits::flush`].
 #[derive(Default)]
 struct Bits {
     acc: u64,
@@ -154,18 +153,6 @@ struct Bits {
 }
 
 impl Bits {
-    /// Appends the low `len` (≤ 32) bits of `bits`.
-    #[inline]
-    fn put(&mut self, out: &mut Vec<u8>, bits: u32, len: u32) {
-        self.acc |= u64::from(bits) << self.n;
-        self.n += len;
-        if self.n >= 32 {
-            out.extend_from_slice(&(self.acc as u32).to_le_bytes());
-            self.acc >>= 32;
-            self.n -= 32;
-        }
-    }
-
     /// Appends the low `len` (≤ 32) bits of `bits` at `buf[*o..]`, with no branch: the
     /// whole bytes are stored (8 at a time; those past the last whole byte are written again
     /// by the next call) and `*o` moves past them. `buf` must have 8 bytes of room at `*o`,
@@ -255,15 +242,15 @@ fn match_len(data: &[u8], a: usize, b: usize, max: usize) -> usize {
 impl Encoder {
     /// `data` deflated, appended to `out`.
     pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
-        self.begin(out);
+        self.begin();
         self.feed(data, out);
         self.end(out);
     }
 
     /// Starts a stream: the header of its one (and so last) block of fixed codes.
-    pub fn begin(&mut self, out: &mut Vec<u8>) {
-        self.bits = Bits::default();
-        self.bits.put(out, 0b011, 3); // BFINAL = 1, BTYPE = 01
+    pub fn begin(&mut self) {
+        // BFINAL = 1, BTYPE = 01: three bits waiting for the first code.
+        self.bits = Bits { acc: 0b011, n: 3 };
     }
 
     /// Deflates the next piece of the stream into `out`.
@@ -326,7 +313,8 @@ impl Encoder {
 
     /// Ends the stream: the end-of-block code, and the last bits padded to a byte.
     pub fn end(&mut self, out: &mut Vec<u8>) {
-        self.bits.put(out, 0, 7); // symbol 256
+        // Symbol 256 is seven 0 bits, after the fewer than 8 waiting.
+        self.bits.n += 7;
         self.bits.flush(out);
     }
 }
@@ -400,7 +388,7 @@ mod tests {
         let mut enc = Encoder::default();
         let data = sample(300_000, 7, 1);
         let mut out = Vec::new();
-        enc.begin(&mut out);
+        enc.begin();
         for piece in data.chunks(32 * 1024 + 17) {
             enc.feed(piece, &mut out);
         }

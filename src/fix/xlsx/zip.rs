@@ -88,7 +88,7 @@ impl<W: Write> DeflateStream<W> {
             len: 0,
             written: 0,
         };
-        s.encoder.begin(&mut s.out);
+        s.encoder.begin();
         s
     }
 
