@@ -75,6 +75,37 @@ fn lint_json_follows_the_contract() {
     );
 }
 
+/// A path on the command line that does not exist is one unreadable file in the report, with
+/// advice about the path (not about re-saving a workbook); the other paths are still checked.
+#[test]
+fn a_missing_path_is_reported_and_the_run_goes_on() {
+    let (v, code) = json(&[
+        "lint",
+        "fixtures/no-existe.xlsx",
+        "fixtures/58-COTUCO-3T2024.xlsx",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{v}");
+    let diags = v["diagnostics"].as_array().unwrap();
+    let missing: Vec<&Value> = diags
+        .iter()
+        .filter(|d| d["file"] == "fixtures/no-existe.xlsx")
+        .collect();
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert_eq!(missing[0]["rule"], "archivo-ilegible");
+    let help = missing[0]["help"].as_str().unwrap();
+    assert!(help.contains("ruta") && !help.contains("Excel"), "{help}");
+    assert!(
+        diags
+            .iter()
+            .any(|d| d["file"] == "fixtures/58-COTUCO-3T2024.xlsx"),
+        "the other file was checked: {v}"
+    );
+}
+
 #[test]
 fn exit_status_zero_one_two() {
     let dir = tempfile::tempdir().unwrap();

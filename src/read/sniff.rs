@@ -96,6 +96,11 @@ impl ReadProblem {
             ReadProblem::NotSpreadsheet(_) | ReadProblem::ZipNotWorkbook => {
                 "Pida el libro original en formato .xlsx, .xls u .ods"
             }
+            // The path itself (missing, no permission, a folder that cannot be read): nothing
+            // to re-save yet.
+            ReadProblem::Io(_) => {
+                "Compruebe que la ruta exista y que tenga permiso para leerla (y que el archivo no esté bloqueado por otro programa)"
+            }
             _ => "Abra el archivo en Excel, guárdelo de nuevo como .xlsx y vuelva a revisarlo",
         }
     }
