@@ -274,7 +274,7 @@ fn main() -> ExitCode {
             let shown = poalint::run::display_path(&file);
             let read = poalint::read::read_path(&file, &shown, &eff.labels);
             let text = match format {
-                InspectFormat::Human => poalint::report::inspect::human(&read),
+                InspectFormat::Human => poalint::report::inspect::human(&shown, &read),
                 InspectFormat::Json => poalint::report::inspect::json(&read),
             };
             let _ = write_out(&None, &text);

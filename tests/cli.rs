@@ -281,6 +281,16 @@ fn output_file_and_inspect() {
     assert_eq!(code, 0);
     assert_eq!(j["workbook"]["format"], "ods");
     assert_eq!(j["workbook"]["sheets"].as_array().unwrap().len(), 5);
+    // A file that cannot be read: its path, what is wrong once, what to do; exit 1.
+    let o = poalint(&["inspect", "fixtures/no-existe.xlsx"]);
+    assert_eq!(o.status.code(), Some(1));
+    let t = stdout(&o);
+    assert!(
+        t.starts_with("fixtures/no-existe.xlsx: No se pudo leer"),
+        "{t}"
+    );
+    assert_eq!(t.matches("No se pudo leer").count(), 1, "{t}");
+    assert!(t.contains("ayuda: Compruebe que la ruta exista"), "{t}");
 }
 
 #[test]

@@ -44,10 +44,14 @@ fn num(n: &Num) -> String {
     }
 }
 
-pub fn human(read: &FileRead) -> String {
+/// What the reader made of the file `shown` (its path as given), sheet by sheet; for a file
+/// that could not be read, what is wrong with it and what to do.
+pub fn human(shown: &str, read: &FileRead) -> String {
     let mut o = String::new();
     let (wb, broken) = match read {
-        FileRead::Failed(p) => return format!("No se pudo leer el archivo: {}\n", p.message()),
+        FileRead::Failed(p) => {
+            return format!("{shown}: {}\n  ayuda: {}\n", p.message(), p.help());
+        }
         FileRead::Ok { workbook, broken } => (workbook, broken),
     };
     o.push_str(&format!(
