@@ -11,7 +11,7 @@ use poalint::check::policy::{self, Effective};
 use poalint::check::rules::RuleSet;
 use poalint::report::{self, Format, ReportOptions};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const EXAMPLES: &str = "Ejemplos:
@@ -135,6 +135,35 @@ enum InspectFormat {
     Json,
 }
 
+/// Checks, before a run that may take minutes, that the report can be written to `p` (`-o`):
+/// not over a workbook (an input would be destroyed; the report is text), and in a folder
+/// that exists and can be written. Creates the file when it is missing (nothing is truncated
+/// yet) and says whether it did, so a run that fails can take it away again.
+fn check_output(p: &Path) -> Result<bool, String> {
+    if poalint::read::discover::has_workbook_extension(p) {
+        return Err(format!(
+            "{} tiene extensión de libro de Excel: el informe es texto (use, por ejemplo, .json, .sarif o .csv); el libro con el resumen lo escribe --fix-dir",
+            p.display()
+        ));
+    }
+    let existed = p.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(p)
+        .map_err(|e| {
+            let cause = match e.kind() {
+                std::io::ErrorKind::NotFound => "la carpeta no existe".to_string(),
+                _ => poalint::read::io_cause(&e),
+            };
+            format!(
+                "no se puede escribir el informe en {}: {cause}",
+                p.display()
+            )
+        })?;
+    Ok(!existed)
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -195,6 +224,11 @@ fn main() -> ExitCode {
             {
                 return fail(e);
             }
+            let created = match output.as_deref().map(check_output) {
+                Some(Err(e)) => return fail(e),
+                Some(Ok(created)) => created,
+                None => false,
+            };
             let opts = poalint::run::Options {
                 paths,
                 include,
@@ -208,7 +242,12 @@ fn main() -> ExitCode {
             let progress = poalint::report::progress::Progress::new(quiet);
             let result = match poalint::run::lint(&eff, &opts, &|d, t| progress.tick(d, t)) {
                 Ok(r) => r,
-                Err(e) => return fail(e),
+                Err(e) => {
+                    if let Some(p) = output.as_ref().filter(|_| created) {
+                        let _ = std::fs::remove_file(p);
+                    }
+                    return fail(e);
+                }
             };
             progress.finish();
             // Only in a build with the `stage-timings` feature (bench/stages.sh).
@@ -239,7 +278,11 @@ fn main() -> ExitCode {
             if let Err(e) = written
                 && e.kind() != std::io::ErrorKind::BrokenPipe
             {
-                return fail(format!("no se pudo escribir el informe: {e}"));
+                let cause = poalint::read::io_cause(&e);
+                return fail(match &output {
+                    Some(p) => format!("no se pudo escribir el informe {}: {cause}", p.display()),
+                    None => format!("no se pudo escribir el informe: {cause}"),
+                });
             }
             if format != Format::Human && (statistics || output.is_some()) {
                 if statistics {

@@ -106,6 +106,47 @@ fn a_missing_path_is_reported_and_the_run_goes_on() {
     );
 }
 
+/// `-o` is checked before the run: a report over a workbook (an input, in the worst case) or
+/// in a folder that does not exist stops at once with exit 2, and nothing is written.
+#[test]
+fn output_is_checked_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("58-COTUCO-3T2024.xlsx");
+    std::fs::copy("fixtures/58-COTUCO-3T2024.xlsx", &book).unwrap();
+    let before = std::fs::read(&book).unwrap();
+    let b = book.to_str().unwrap();
+    let o = poalint(&["lint", b, "--format", "json", "-o", b]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("extensión de libro"), "{err}");
+    assert_eq!(
+        std::fs::read(&book).unwrap(),
+        before,
+        "the input is untouched"
+    );
+
+    let missing = dir.path().join("no-existe").join("informe.json");
+    let o = poalint(&[
+        "lint",
+        b,
+        "--format",
+        "json",
+        "-o",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("informe.json") && err.contains("la carpeta no existe"),
+        "{err}"
+    );
+    // A run that fails after the check (a bad glob) leaves no empty report behind.
+    let report = dir.path().join("informe.json");
+    let o = poalint(&["lint", b, "--include", "[", "-o", report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!report.exists());
+}
+
 #[test]
 fn exit_status_zero_one_two() {
     let dir = tempfile::tempdir().unwrap();

@@ -69,7 +69,8 @@ pub fn is_lock_file(name: &str) -> bool {
     name.starts_with("~$") || name.starts_with(".~lock.")
 }
 
-fn has_workbook_extension(path: &Path) -> bool {
+/// Whether the path ends in one of [`EXTENSIONS`] (any case).
+pub fn has_workbook_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
