@@ -18,6 +18,13 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
+/// Asserts that the command could not run (exit 2) and that its stderr says every one of `words`.
+fn fails_saying(o: &Output, words: &[&str]) {
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(words.iter().all(|w| err.contains(w)), "{err}");
+}
+
 fn json(args: &[&str]) -> (Value, i32) {
     let o = poalint(args);
     let v = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)));
@@ -116,9 +123,7 @@ fn output_is_checked_before_the_run() {
     let before = std::fs::read(&book).unwrap();
     let b = book.to_str().unwrap();
     let o = poalint(&["lint", b, "--format", "json", "-o", b]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("extensión de libro"), "{err}");
+    fails_saying(&o, &["extensión de libro"]);
     assert_eq!(
         std::fs::read(&book).unwrap(),
         before,
@@ -134,12 +139,7 @@ fn output_is_checked_before_the_run() {
         "-o",
         missing.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("informe.json") && err.contains("la carpeta no existe"),
-        "{err}"
-    );
+    fails_saying(&o, &["informe.json", "la carpeta no existe"]);
     // A run that fails after the check (a bad glob) leaves no empty report behind.
     let report = dir.path().join("informe.json");
     let o = poalint(&["lint", b, "--include", "[", "-o", report.to_str().unwrap()]);
@@ -161,12 +161,7 @@ fn exit_status_zero_one_two() {
     let bad = dir.path().join("p.toml");
     std::fs::write(&bad, "[rules]\ndisable = [\"no-such-rule\"]\n").unwrap();
     let o = poalint(&["lint", "fixtures", "--policy", bad.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("no-such-rule") && err.contains("p.toml"),
-        "{err}"
-    );
+    fails_saying(&o, &["no-such-rule", "p.toml"]);
     // --deny-warnings turns a warnings-only run into 1.
     let pol = dir.path().join("warn.toml");
     std::fs::write(&pol, "[rules]\ndisable = [\"suma-programado\", \"avance-absoluto\", \"acumulado-relativo\", \"rol-duplicado\", \"firmante-distinto\", \"firmante-faltante\", \"clave-repetida\", \"clave-faltante\", \"porcentaje-fuera-de-rango\", \"fecha-faltante\"]\n").unwrap();
