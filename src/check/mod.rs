@@ -138,10 +138,11 @@ pub struct RowContext {
 }
 
 impl Diagnostic {
-    /// Sort key: path, then sheet order, then row, then column, then rule.
-    pub fn sort_key(&self) -> (String, usize, u32, u32, String) {
+    /// Sort key: path, then sheet order, then row, then column, then rule. Borrowed, so that
+    /// sorting compares rather than copies: `v.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()))`.
+    pub fn sort_key(&self) -> (&str, usize, u32, u32, &str) {
         let (r, c) = self.cell.map_or((0, 0), |c| (c.row + 1, c.col));
-        (self.file.clone(), self.sheet_index, r, c, self.rule.clone())
+        (&self.file, self.sheet_index, r, c, &self.rule)
     }
 
     /// `archivo.xlsx › Hoja › D14`

@@ -87,6 +87,14 @@ const SQUASH_ASCII: [u8; 128] = {
 /// [`fold`], then only letters and digits: `"P E R I O D O"` → `"PERIODO"`, `"L/A"` → `"LA"`.
 pub fn squash(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
+    squash_into(s, &mut out);
+    out
+}
+
+/// [`squash`] of `s` into `out`, which is cleared first: a caller that squashes many texts
+/// reuses one buffer.
+pub fn squash_into(s: &str, out: &mut String) {
+    out.clear();
     // Whether a character went through Unicode decomposition, which may yield characters
     // that are not letters or digits (ASCII and the Spanish letters never do): only then is
     // the result filtered again.
@@ -108,7 +116,7 @@ pub fn squash(s: &str) -> String {
             if let Some(base) = spanish_base(c) {
                 out.push(base);
             } else if c.is_alphanumeric() {
-                push_decomposed(c, &mut out);
+                push_decomposed(c, out);
                 decomposed = true;
             }
             i += c.len_utf8();
@@ -117,7 +125,6 @@ pub fn squash(s: &str) -> String {
     if decomposed {
         out.retain(|c| c.is_alphanumeric());
     }
-    out
 }
 
 /// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`.
