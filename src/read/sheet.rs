@@ -37,7 +37,7 @@ struct SheetCells<'a> {
     grid: &'a Grid<'a>,
     labels: &'a Labels,
     /// Where the squashed texts are kept: one arena for the sheet rather than a `String` per
-    /// cell (a sheet squashes ~50 cells; allocating each was ~1 % of a lint).
+    /// cell (a sheet squashes ~50 cells: 60,000 heap allocations for 200 captures).
     arena: &'a Bump,
     /// The buffer each text is squashed into before it is copied to the arena.
     scratch: RefCell<String>,

@@ -538,6 +538,12 @@ mod tests {
         // Decomposed characters: marks dropped, what is not a letter or digit filtered out.
         assert_eq!(squash("ﬁn Ŝ e\u{301} ½ ℃"), "FINSE½");
         assert_eq!(squash("Año: 2024 — ÑÚ"), "ANO2024NU");
+        // The buffer is cleared, then reused.
+        let mut buf = String::from("RESTO");
+        squash_into("Ene - Mar", &mut buf);
+        assert_eq!(buf, "ENEMAR");
+        squash_into("l/a", &mut buf);
+        assert_eq!(buf, "LA");
     }
 
     #[test]
