@@ -139,10 +139,16 @@ pub struct RowContext {
 
 impl Diagnostic {
     /// Sort key: path, then sheet order, then row, then column, then rule. Borrowed, so that
-    /// sorting compares rather than copies: `v.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()))`.
+    /// sorting compares rather than copies (see [`Diagnostic::report_order`]).
     pub fn sort_key(&self) -> (&str, usize, u32, u32, &str) {
         let (r, c) = self.cell.map_or((0, 0), |c| (c.row + 1, c.col));
         (&self.file, self.sheet_index, r, c, &self.rule)
+    }
+
+    /// The order of findings in a report, by [`Diagnostic::sort_key`]:
+    /// `v.sort_by(Diagnostic::report_order)`.
+    pub fn report_order(a: &Diagnostic, b: &Diagnostic) -> std::cmp::Ordering {
+        a.sort_key().cmp(&b.sort_key())
     }
 
     /// `archivo.xlsx › Hoja › D14`

@@ -485,7 +485,12 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
     // Header fields next to their labels.
     let mut empty_labels: Vec<(Field, CellRef, u32)> = Vec::new();
     let mut lineas_label_row: Option<(u32, u32)> = None;
-    let label_rows: Vec<u32> = found.iter().map(|l| l.cell.row).collect();
+    // Rows that hold a label, for the continuation rows of LÍNEAS DE ACCIÓN below.
+    let label_rows: Vec<u32> = if found.iter().any(|l| l.field == Field::LineasAccion) {
+        found.iter().map(|l| l.cell.row).collect()
+    } else {
+        Vec::new()
+    };
     for l in found {
         if l.field == Field::Fecha {
             read_fecha(grid, l.cell, l.inline.as_deref(), &l.text, &mut sheet.fecha);

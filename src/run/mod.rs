@@ -189,7 +189,7 @@ fn findings_of(spill: &Spill, file: &str, s: &Stored) -> Vec<Diagnostic> {
     };
     if !s.extra.is_empty() {
         out.extend(s.extra.iter().cloned());
-        out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.sort_by(Diagnostic::report_order);
     }
     out
 }
@@ -289,8 +289,7 @@ pub fn lint(
             apply_exceptions(&exceptions, &mut r.diagnostics, any_exception),
             Ordering::Relaxed,
         );
-        r.diagnostics
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        r.diagnostics.sort_by(Diagnostic::report_order);
         let mut summary = FileSummary {
             file: r.path.clone(),
             status: r.status,
@@ -465,9 +464,7 @@ pub fn lint(
         touched.sort_unstable();
         touched.dedup();
         for &i in &touched {
-            stored[i]
-                .extra
-                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            stored[i].extra.sort_by(Diagnostic::report_order);
         }
         // Fix-up workbooks of files that got findings from other files: written again with
         // every finding (the file is read again; the workbook was dropped after its checks).
