@@ -31,6 +31,12 @@ enum Backing {
         /// Appended chunks not yet written: one `write` per [`FLUSH_AT`] bytes rather than
         /// per file.
         pending: Vec<u8>,
+        /// The last bytes read back, from `window_at`: the report reads the chunks in report
+        /// order, and the workers appended them in nearly that order, so one read of
+        /// [`FLUSH_AT`] bytes serves the chunks of dozens of files (a `seek` and a `read` per
+        /// chunk were ~2 ms at the end of a 1,000-file run, ~20 ms for 10,000).
+        window: Vec<u8>,
+        window_at: u64,
     },
     Memory(Vec<u8>),
 }
@@ -57,6 +63,8 @@ impl Spill {
                 file,
                 len: 0,
                 pending: Vec::new(),
+                window: Vec::new(),
+                window_at: 0,
             },
             Err(_) => Backing::Memory(Vec::new()),
         };
@@ -82,7 +90,9 @@ impl Spill {
     pub fn append(&self, bytes: &[u8]) -> std::io::Result<Chunk> {
         let mut b = self.lock();
         match &mut *b {
-            Backing::File { file, len, pending } => {
+            Backing::File {
+                file, len, pending, ..
+            } => {
                 let offset = *len;
                 pending.extend_from_slice(bytes);
                 *len += bytes.len() as u64;
@@ -109,14 +119,37 @@ impl Spill {
     pub fn read(&self, c: Chunk) -> std::io::Result<Vec<u8>> {
         let mut b = self.lock();
         match &mut *b {
-            Backing::File { file, len, pending } => {
+            Backing::File {
+                file,
+                len,
+                pending,
+                window,
+                window_at,
+            } => {
                 if !pending.is_empty() {
                     flush(file, *len, pending)?;
                 }
-                let mut buf = vec![0u8; c.len as usize];
-                file.seek(SeekFrom::Start(c.offset))?;
-                file.read_exact(&mut buf)?;
-                Ok(buf)
+                let end = c.offset + c.len;
+                if c.offset < *window_at || end > *window_at + window.len() as u64 {
+                    // Written bytes never change, so the window stays good until it moves.
+                    window.clear();
+                    let want = (*len - c.offset).min(FLUSH_AT as u64).max(c.len);
+                    window.reserve_exact(want as usize);
+                    file.seek(SeekFrom::Start(c.offset))?;
+                    // Into the spare capacity: nothing is zeroed first.
+                    let read = (&mut *file).take(want).read_to_end(window);
+                    if let Err(e) = read.and_then(|_| {
+                        (window.len() as u64 >= c.len)
+                            .then_some(())
+                            .ok_or_else(|| std::io::ErrorKind::UnexpectedEof.into())
+                    }) {
+                        window.clear();
+                        return Err(e);
+                    }
+                    *window_at = c.offset;
+                }
+                let from = (c.offset - *window_at) as usize;
+                Ok(window[from..from + c.len as usize].to_vec())
             }
             Backing::Memory(v) => Ok(v[c.offset as usize..(c.offset + c.len) as usize].to_vec()),
         }
@@ -504,6 +537,30 @@ mod tests {
             let back = decode_all(&spill.read(*c).unwrap()).unwrap();
             assert_eq!(back.len(), d.len());
             assert!(d.iter().zip(&back).all(|(x, y)| same(x, y)));
+        }
+    }
+
+    #[test]
+    fn the_read_window_follows_appends_and_chunks_larger_than_itself() {
+        let spill = Spill::new();
+        let bytes = |n: usize, seed: u8| -> Vec<u8> {
+            (0..n).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+        };
+        let mut chunks = Vec::new();
+        for (i, n) in [10, 3_000, FLUSH_AT + 5_000, 7, 40_000, FLUSH_AT / 2]
+            .into_iter()
+            .enumerate()
+        {
+            let b = bytes(n, i as u8);
+            chunks.push((spill.append(&b).unwrap(), b));
+            // Read while appending: the window holds what was written so far, and the next
+            // chunk lies past it.
+            let (c, b) = &chunks[i / 2];
+            assert_eq!(&spill.read(*c).unwrap(), b);
+        }
+        // In order (served from one window where they fit), then backwards (a new window each).
+        for (c, b) in chunks.iter().chain(chunks.iter().rev()) {
+            assert_eq!(&spill.read(*c).unwrap(), b);
         }
     }
 
