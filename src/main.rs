@@ -314,7 +314,7 @@ fn main() -> ExitCode {
                 Ok(e) => e,
                 Err(c) => return c,
             };
-            let shown = poalint::read::discover::display_path(&file);
+            let shown = poalint::run::display_path(&file);
             let read = poalint::read::read_path(&file, &shown, &eff.labels);
             let text = match format {
                 InspectFormat::Human => poalint::report::inspect::human(&shown, &read),

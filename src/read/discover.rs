@@ -48,9 +48,6 @@ impl Filters {
     }
 
     pub fn accepts(&self, path: &Path) -> bool {
-        if self.include.is_none() && self.exclude.is_none() {
-            return true;
-        }
         let s = path.to_string_lossy().replace('\\', "/");
         let s = s.trim_start_matches("./");
         if let Some(inc) = &self.include
@@ -74,16 +71,9 @@ pub fn is_lock_file(name: &str) -> bool {
 
 /// Whether the path ends in one of [`EXTENSIONS`] (any case).
 pub fn has_workbook_extension(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| names_workbook(&n.to_string_lossy()))
-}
-
-/// [`has_workbook_extension`] of a file name, read as [`Path::extension`] reads it (`.xlsx`
-/// alone is a name with no extension), without parsing a path for each entry of a folder.
-fn names_workbook(name: &str) -> bool {
-    name.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty() && EXTENSIONS.iter().any(|x| ext.eq_ignore_ascii_case(x))
-    })
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 /// Expands the command-line paths into a sorted, de-duplicated list of workbook paths.
@@ -104,25 +94,9 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<PathBuf>, Vec<Walk
             }),
         }
     }
-    (in_report_order(out), problems)
-}
-
-/// How a path is shown: as given on the command line (relative stays relative), without a
-/// leading `./`.
-pub fn display_path(p: &Path) -> String {
-    let s = p.to_string_lossy();
-    s.strip_prefix("./").unwrap_or(&s).to_string()
-}
-
-/// The files sorted by the path as shown ([`display_path`]), the order of the report, each
-/// once (`a.xlsx ./a.xlsx` names one file). Keys are compared as bytes: comparing the
-/// `PathBuf`s component by component, as the walk did, took ~25 ms for a folder of 10,000.
-fn in_report_order(files: Vec<PathBuf>) -> Vec<PathBuf> {
-    let mut keyed: Vec<(String, PathBuf)> =
-        files.into_iter().map(|p| (display_path(&p), p)).collect();
-    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    keyed.dedup_by(|a, b| a.0 == b.0);
-    keyed.into_iter().map(|(_, p)| p).collect()
+    out.sort();
+    out.dedup();
+    (out, problems)
 }
 
 fn walk(
@@ -162,27 +136,22 @@ fn walk(
     // The entry's own type comes with the directory listing (no system call on most file
     // systems); only links (and file systems that do not give it) need a `stat`, which follows
     // them. A `stat` per entry was ~4 ms of the start of a 1,000-file run.
-    // By name, as bytes (names in one folder are unique): the order sub-folders are walked
-    // in, which decides the path a folder reached twice through links is shown by.
-    let mut children: Vec<(std::ffi::OsString, Option<std::fs::FileType>)> = entries
+    let mut children: Vec<(PathBuf, Option<std::fs::FileType>)> = entries
         .filter_map(|e| e.ok())
-        .map(|e| {
-            (
-                e.file_name(),
-                e.file_type().ok().filter(|t| !t.is_symlink()),
-            )
-        })
+        .map(|e| (e.path(), e.file_type().ok().filter(|t| !t.is_symlink())))
         .collect();
-    children.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, listed) in children {
-        let path = dir.join(&name);
-        let name = name.to_string_lossy();
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, listed) in children {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let is_dir = match listed {
             Some(t) => t.is_dir(),
             None => match std::fs::metadata(&path) {
                 Ok(m) => m.is_dir(),
                 Err(e) => {
-                    if names_workbook(&name) {
+                    if has_workbook_extension(&path) {
                         problems.push(WalkProblem {
                             path: path.display().to_string(),
                             message: super::io_cause(&e),
@@ -197,51 +166,8 @@ fn walk(
                 continue;
             }
             walk(&path, filters, out, problems, seen);
-        } else if names_workbook(&name) && !is_lock_file(&name) && filters.accepts(&path) {
+        } else if has_workbook_extension(&path) && !is_lock_file(&name) && filters.accepts(&path) {
             out.push(path);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn workbook_names_read_as_path_extension_reads_them() {
-        for name in [
-            "a.xlsx",
-            "A.XLSM",
-            "b.ods",
-            "c.Xls",
-            ".xlsx",
-            "..xlsx",
-            "d.xlsx.bak",
-            "e.",
-            "xlsx",
-            "f.tar.xlsx",
-            "g.csv",
-        ] {
-            let by_path = Path::new(name)
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)));
-            assert_eq!(names_workbook(name), by_path, "{name}");
-            assert_eq!(has_workbook_extension(Path::new(name)), by_path, "{name}");
-        }
-    }
-
-    #[test]
-    fn report_order_is_the_shown_path_and_each_file_once() {
-        let files = ["b/x.xlsx", "./a.xlsx", "a.xlsx", "b-c.xlsx", "b/x.xlsx"]
-            .map(PathBuf::from)
-            .to_vec();
-        let shown: Vec<String> = in_report_order(files)
-            .iter()
-            .map(|p| display_path(p))
-            .collect();
-        // As strings: "b-c" before "b/x" ('-' < '/'), where a component-wise order puts "b"'s
-        // folder first.
-        assert_eq!(shown, ["a.xlsx", "b-c.xlsx", "b/x.xlsx"]);
     }
 }

@@ -14,7 +14,7 @@ use crate::check::engine::{Engine, Exceptions, FileReport, FileStatus};
 use crate::check::facts::SheetFacts;
 use crate::check::policy::{Effective, Excepcion};
 use crate::check::{Diagnostic, Kind, Severity};
-use crate::read::discover::{Filters, WalkProblem, discover, display_path};
+use crate::read::discover::{Filters, WalkProblem, discover};
 use crate::stages::{self, Stage};
 use rayon::prelude::*;
 use spill::{Chunk, Spill};
@@ -216,6 +216,12 @@ fn lost(file: &str, why: &str) -> Diagnostic {
     }
 }
 
+/// How a path is shown: as given on the command line (relative stays relative).
+pub fn display_path(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().to_string();
+    s.strip_prefix("./").map(|x| x.to_string()).unwrap_or(s)
+}
+
 /// What a worker leaves of one file: its line, where its findings are, and its facts when a
 /// rule compares files. The first two stay in memory for every file until the end of the run,
 /// each in its own slot (collected where they are, with no second copy of either).
@@ -248,16 +254,10 @@ pub fn lint(
     let mut exclude = policy.files.exclude.clone();
     exclude.extend(opts.exclude.iter().cloned());
     let filters = Filters::new(&include, &exclude)?;
-    // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
-    // runs in this pool: `--jobs N` is N threads throughout. Built first, so that its threads
-    // start while the folders are walked.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let (mut files, walk_problems) = discover(&opts.paths, &filters);
     // In report order (by the path as shown); each worker shows its file's path again rather
     // than every path being kept twice for the whole run.
-    let (mut files, walk_problems) = discover(&opts.paths, &filters);
+    files.sort_by_cached_key(|p| display_path(p));
     files.shrink_to_fit();
     let writer = match &opts.fix_dir {
         Some(dir) => {
@@ -387,6 +387,12 @@ pub fn lint(
             let _ = slot.set(facts);
         }
     };
+    // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
+    // runs in this pool: `--jobs N` is N threads throughout.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+        .map_err(|e| e.to_string())?;
     if opts.jobs == 1 {
         pull();
     } else {

@@ -33,8 +33,8 @@ enum Backing {
         pending: Vec<u8>,
         /// The last bytes read back, from `window_at`: the report reads the chunks in report
         /// order, and the workers appended them in nearly that order, so one read of
-        /// [`FLUSH_AT`] bytes serves the chunks of dozens of files (a `seek` and a `read` per
-        /// chunk were ~2 ms at the end of a 1,000-file run, ~20 ms for 10,000).
+        /// [`WINDOW`] bytes serves the chunks of several files (a `seek` and a `read` per
+        /// chunk were ~2 ms at the end of a 1,000-file run, ~13 ms for 10,000).
         window: Vec<u8>,
         window_at: u64,
     },
@@ -43,6 +43,9 @@ enum Backing {
 
 /// Size at which appended chunks are written to the temporary file.
 const FLUSH_AT: usize = 256 * 1024;
+
+/// Bytes read back at a time ([`Spill::read`]): the chunks of ~15 files.
+const WINDOW: usize = 64 * 1024;
 
 /// An append-only store of encoded chunks.
 pub struct Spill {
@@ -133,7 +136,7 @@ impl Spill {
                 if c.offset < *window_at || end > *window_at + window.len() as u64 {
                     // Written bytes never change, so the window stays good until it moves.
                     window.clear();
-                    let want = (*len - c.offset).min(FLUSH_AT as u64).max(c.len);
+                    let want = (*len - c.offset).min(WINDOW as u64).max(c.len);
                     window.reserve_exact(want as usize);
                     file.seek(SeekFrom::Start(c.offset))?;
                     // Into the spare capacity: nothing is zeroed first.
@@ -547,9 +550,17 @@ mod tests {
             (0..n).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
         };
         let mut chunks = Vec::new();
-        for (i, n) in [10, 3_000, FLUSH_AT + 5_000, 7, 40_000, FLUSH_AT / 2]
-            .into_iter()
-            .enumerate()
+        for (i, n) in [
+            10,
+            3_000,
+            WINDOW + 5_000,
+            7,
+            40_000,
+            FLUSH_AT + 1,
+            WINDOW / 2,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let b = bytes(n, i as u8);
             chunks.push((spill.append(&b).unwrap(), b));
