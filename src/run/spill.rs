@@ -141,13 +141,11 @@ impl Spill {
                     file.seek(SeekFrom::Start(c.offset))?;
                     // Into the spare capacity: nothing is zeroed first.
                     let read = (&mut *file).take(want).read_to_end(window);
-                    if let Err(e) = read.and_then(|_| {
-                        (window.len() as u64 >= c.len)
-                            .then_some(())
-                            .ok_or_else(|| std::io::ErrorKind::UnexpectedEof.into())
-                    }) {
+                    if read.is_err() || (window.len() as u64) < c.len {
                         window.clear();
-                        return Err(e);
+                        return Err(read
+                            .err()
+                            .unwrap_or_else(|| std::io::ErrorKind::UnexpectedEof.into()));
                     }
                     *window_at = c.offset;
                 }
