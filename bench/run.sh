@@ -36,7 +36,9 @@ STAMP="$(date +%Y%m%d-%H%M%S)"
 OUT="$BENCH/results/$STAMP"
 mkdir -p "$OUT/bin"
 TMP="$(mktemp -d /tmp/poalint-bench.XXXXXX)"
-trap 'rm -rf "$TMP"' EXIT
+# Al salir se borra todo lo escrito, y se anota cuándo (bench/timing.py --deleted): la próxima
+# corrida espera a que esos inodos dejen de ser «recién borrados» antes de medir --fix-dir.
+trap 'rm -rf "$TMP"; python3 "$BENCH/timing.py" --deleted' EXIT
 
 say() { printf '%s\n' "$*" | tee -a "$OUT/summary.txt"; }
 step() { printf '\n== %s\n' "$*" | tee -a "$OUT/summary.txt"; }
@@ -218,6 +220,10 @@ EOF
 
 FIX_OK=0
 PROBE="$TMP/fix-probe"
+# Antes de escribir nada: si otra corrida de este benchmark acaba de borrar sus miles de
+# archivos, crear archivos cuesta en ext4 hasta 15 veces más durante un minuto (bench/timing.py,
+# settle); se espera a que pase.
+SETTLE="$(python3 "$BENCH/timing.py" --settle)"
 set +e
 "$POALINT" lint "$DATA" --format json --fix-dir "$PROBE" > /dev/null 2> "$OUT/fix-probe.err"
 rc=$?
@@ -245,6 +251,7 @@ run_timings
 if [ $FIX_OK = 1 ]; then
     say "  --fix-dir disponible: $(find "$PROBE" -type f | wc -l) archivos escritos en la prueba"
     say "  $(head -n 1 "$OUT/writefloor.txt")"
+    say "  antes de escribir: $SETTLE"
 else
     say "  --fix-dir NO disponible todavía (salida $rc: $(tail -n 1 "$OUT/fix-probe.err")); se omite"
 fi

@@ -24,7 +24,9 @@ FIX="${BENCH_FIX:-1}"
 POALINT="$ROOT/target/stages/release/poalint"
 FLOOR="$ROOT/bench/gen/target/release/floor"
 TMP="$(mktemp -d /tmp/poalint-stages.XXXXXX)"
-trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP"; python3 "$ROOT/bench/timing.py" --deleted' EXIT
+# Crear archivos justo después de que otra corrida borró miles es más lento (bench/timing.py).
+python3 "$ROOT/bench/timing.py" --settle
 
 warm() { find "$DATA" -maxdepth 1 -name '*.xlsx' -exec cat {} + >/dev/null; }
 for i in $(seq 1 "$RUNS"); do
