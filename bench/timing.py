@@ -99,7 +99,8 @@ def settle():
         last = float(open(DELETED_STAMP).read())
     except (OSError, ValueError):
         return 0.0
-    wait = last + RECENTCY - time.time()
+    # (A stamp from the future, after the clock moved back, waits no more than RECENTCY.)
+    wait = min(last + RECENTCY - time.time(), RECENTCY)
     if wait <= 0:
         return 0.0
     os.sync()
