@@ -2,6 +2,8 @@
 """Cronometra comandos en rondas intercaladas y descarta las corridas contaminadas.
 
     python3 bench/timing.py SPEC.json OUT.json
+    python3 bench/timing.py --settle     # waits until the last --deleted is over 65 s old
+    python3 bench/timing.py --deleted    # notes that the benchmark just deleted its files
 
 SPEC.json: {"runs": 7, "warmup": 1, "idle_max": 0.15, "idle_timeout": 180, "warm": "/datos",
             "commands": [{"name": "floor", "cmd": ["..."], "prepare_rmtree": "/tmp/x"}, ...]}
