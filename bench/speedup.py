@@ -27,6 +27,8 @@ import subprocess
 import sys
 import time
 
+from timing import warm_cache
+
 
 def run(cmd):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -49,12 +51,9 @@ def main():
         print(__doc__.strip().split("\n\n")[1], file=sys.stderr)
         sys.exit(2)
     folder, rounds, binaries = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-    files = [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".xlsx")]
     got = {b: {"1": [], "2": [], "cpu1": [], "cpu2": []} for b in binaries}
     for r in range(rounds):
-        for f in files:  # esta VM saca los archivos de la caché en segundos
-            with open(f, "rb") as fh:
-                fh.read()
+        warm_cache(folder)  # esta VM saca los archivos de la caché en segundos
         order = binaries if r % 2 == 0 else binaries[::-1]
         for b in order:
             for jobs in ("1", "2") if (r // 2) % 2 == 0 else ("2", "1"):
