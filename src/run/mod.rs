@@ -243,6 +243,22 @@ fn apply_exceptions(exc: &Mutex<Exceptions>, diags: &mut Vec<Diagnostic>, any: b
     before - diags.len()
 }
 
+/// The threads of a run: `jobs`, or one per core when it is 0.
+fn thread_count(jobs: usize) -> usize {
+    match jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Runs `f` in the run's pool, or on this thread when there is none.
+fn install<R: Send>(pool: &Option<rayon::ThreadPool>, f: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(p) => p.install(f),
+        None => f(),
+    }
+}
+
 /// Runs `poalint lint`. `progress` is called after each file with (done, total).
 pub fn lint(
     policy: &Effective,
@@ -387,17 +403,29 @@ pub fn lint(
             let _ = slot.set(facts);
         }
     };
-    // Every parallel step of the run (files, rewritten fix-up books, resumen.xlsx's sheets)
-    // runs in this pool: `--jobs N` is N threads throughout.
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-        .map_err(|e| e.to_string())?;
-    if opts.jobs == 1 {
+    // `--jobs N` is N threads: this one and N - 1 more. The thread that walked the folder
+    // takes files too instead of waiting for N new ones: with N new threads on N cores, Linux
+    // often queued two of them on one core (the other still busy with this thread) for the
+    // first 5-20 ms of the run.
+    let threads = thread_count(opts.jobs);
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            // Without another thread, fewer do the same work.
+            let _ = std::thread::Builder::new().spawn_scoped(s, pull);
+        }
         pull();
-    } else {
-        pool.broadcast(|_| pull());
-    }
+    });
+    // The later parallel steps (fix-up books rewritten after cross-file findings,
+    // resumen.xlsx's sheets) run in a pool of as many threads, started only for them.
+    let pool = match &writer {
+        Some(_) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| e.to_string())?,
+        ),
+        None => None,
+    };
     // The paths are needed again only to rewrite a fix-up book after cross-file findings.
     let files = if cross && writer.is_some() {
         files
@@ -480,7 +508,7 @@ pub fn lint(
                 .collect();
             let by_name: HashMap<String, &PathBuf> =
                 files.iter().map(|p| (display_path(p), p)).collect();
-            let results: Vec<(usize, Result<Option<String>, String>)> = pool.install(|| {
+            let results: Vec<(usize, Result<Option<String>, String>)> = install(&pool, || {
                 redo.par_iter()
                     .map(|&i| {
                         let name = summaries[i].file.as_str();
@@ -529,7 +557,7 @@ pub fn lint(
     if let Some(w) = writer {
         run.fix = Some(match fix_errors.into_iter().next() {
             Some(e) => Err(e),
-            None => stages::time(Stage::FixResumen, || pool.install(|| w.finish(&run))),
+            None => stages::time(Stage::FixResumen, || install(&pool, || w.finish(&run))),
         });
     }
     Ok(run)
