@@ -14,7 +14,7 @@
 # 4. imprime PASS/FAIL por objetivo y por cuánto se falla; todo queda en bench/results/<fecha>/.
 #
 # Variables:
-#   BENCH_COUNT (1000), BENCH_BIG (10000), BENCH_SEED (42), BENCH_RUNS (7 corridas limpias)
+#   BENCH_COUNT (1000), BENCH_BIG (10000), BENCH_SEED (42), BENCH_RUNS (21 corridas limpias)
 #   BENCH_SKIP_10K=1      no genera ni mide las 10,000
 #   BENCH_POALINT=ruta    mide ese binario en lugar de compilar el árbol de trabajo
 #   BENCH_TIMER=hyperfine bloques de hyperfine en lugar del cronómetro intercalado (bench/timing.py)
@@ -28,7 +28,7 @@ BENCH="$ROOT/bench"
 COUNT="${BENCH_COUNT:-1000}"
 BIG="${BENCH_BIG:-10000}"
 SEED="${BENCH_SEED:-42}"
-RUNS="${BENCH_RUNS:-7}"
+RUNS="${BENCH_RUNS:-21}"
 IDLE_MAX="${BENCH_IDLE_MAX:-15}"
 IDLE_TIMEOUT="${BENCH_IDLE_TIMEOUT:-180}"
 NPROC="$(nproc)"
@@ -276,6 +276,8 @@ step "Objetivos ($NPROC núcleos, $COUNT capturas)"
 python3 - "$OUT" "$FIX_OK" "$SKIP_BIG" "$COUNT" "$BIG" <<'EOF' | tee -a "$OUT/summary.txt"
 import json, os, sys
 out, fix_ok, skip_big, n, big = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4], sys.argv[5]
+import random
+from statistics import median
 T = json.load(open(os.path.join(out, "times.json")))
 J = lambda k: T[k]
 cpu = lambda r: r["user"] + r["system"]
@@ -284,20 +286,62 @@ rows = []
 def verdict(ok, miss):
     return "PASS" if ok else f"FAIL ({miss})"
 
+def by_round(*cmds):
+    """The times of the rounds in which every one of `cmds` ran clean, one tuple per round."""
+    if not all(c.get("rounds") for c in cmds):
+        return []
+    maps = [dict(zip(c["rounds"], c["times"])) for c in cmds]
+    return [tuple(m[k] for m in maps) for k in sorted(set.intersection(*(set(m) for m in maps)))]
+
+def noise(f, *cmds):
+    """How sure a figure is, from its rounds: f over each round's times (median of those), and
+    the 90 % interval of f over the medians when the rounds are drawn again (bootstrap)."""
+    rounds = by_round(*cmds)
+    if len(rounds) < 5:
+        return None
+    rnd, est = random.Random(1), []
+    for _ in range(2000):
+        draw = [rnd.choice(rounds) for _ in rounds]
+        est.append(f(*(median(t[i] for t in draw) for i in range(len(cmds)))))
+    est.sort()
+    return median(f(*t) for t in rounds), est[len(est) // 20], est[len(est) - 1 - len(est) // 20]
+
+def noise_row(target, f, *cmds):
+    """The info row of `noise`, and whether the target lies inside the interval."""
+    n = noise(f, *cmds)
+    if n is None:
+        return None, False
+    per_round, lo, hi = n
+    return (("  (por rondas)", f"mediana de cada ronda {per_round:.2f} ×; intervalo 90 % {lo:.2f}–{hi:.2f} ×", "info"),
+            lo <= target <= hi)
+
+def add(row, noise_info):
+    """A target's row, and under it how noisy its figure is; a FAIL inside the interval says so."""
+    extra, inside = noise_info
+    a, b, c = row
+    if inside and c.startswith("FAIL ("):
+        c = c[:-1] + "; dentro del intervalo 90 %)"
+    rows.append((a, b, c))
+    if extra:
+        rows.append(extra)
+
 r = lint["median"] / floor["median"]
-rows.append((f"lint ≤ 1.3 × piso", f"{lint['median']:.3f} s / {floor['median']:.3f} s = {r:.2f} ×",
-             verdict(r <= 1.3, f"{r / 1.3:.2f} veces el objetivo; sobran {lint['median'] - 1.3 * floor['median']:.3f} s")))
+add((f"lint ≤ 1.3 × piso", f"{lint['median']:.3f} s / {floor['median']:.3f} s = {r:.2f} ×",
+     verdict(r <= 1.3, f"{r / 1.3:.2f} veces el objetivo; sobran {lint['median'] - 1.3 * floor['median']:.3f} s")),
+    noise_row(1.3, lambda l, f: l / f, lint, floor))
 rows.append(("  (en tiempo de CPU)", f"{cpu(lint):.2f} s / {cpu(floor):.2f} s = {cpu(lint) / cpu(floor):.2f} ×", "info"))
 s = lint1["median"] / lint["median"]
-rows.append((f"--jobs {os.cpu_count()} ≥ 1.8 × más rápido que --jobs 1", f"{lint1['median']:.3f} s / {lint['median']:.3f} s = {s:.2f} ×",
-             verdict(s >= 1.8, f"faltan {1.8 - s:.2f} × ; {s / 1.8 * 100:.0f} % del objetivo")))
+add((f"--jobs {os.cpu_count()} ≥ 1.8 × más rápido que --jobs 1", f"{lint1['median']:.3f} s / {lint['median']:.3f} s = {s:.2f} ×",
+     verdict(s >= 1.8, f"faltan {1.8 - s:.2f} × ; {s / 1.8 * 100:.0f} % del objetivo")),
+    noise_row(1.8, lambda one, all_: one / all_, lint1, lint))
 fs = floor1["median"] / floor["median"]
 rows.append(("  (speed-up del piso, referencia)", f"{floor1['median']:.3f} s / {floor['median']:.3f} s = {fs:.2f} ×", "info"))
 if fix_ok:
     fx = J("lint-fix")
     extra = fx["median"] - lint["median"]
-    rows.append(("--fix-dir añade ≤ 1 × piso", f"+{extra:.3f} s (piso {floor['median']:.3f} s; {extra / floor['median']:.2f} × piso)",
-                 verdict(extra <= floor["median"], f"{extra - floor['median']:.3f} s de más; {extra / floor['median']:.2f} × piso")))
+    add(("--fix-dir añade ≤ 1 × piso", f"+{extra:.3f} s (piso {floor['median']:.3f} s; {extra / floor['median']:.2f} × piso)",
+         verdict(extra <= floor["median"], f"{extra - floor['median']:.3f} s de más; {extra / floor['median']:.2f} × piso")),
+        noise_row(1.0, lambda x, l, f: (x - l) / f, fx, lint, floor))
     wf_path = os.path.join(out, "writefloor.txt")
     wf = [l for l in open(wf_path) if l.startswith("median_s=")] if os.path.exists(wf_path) else []
     if wf:

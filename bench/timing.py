@@ -182,6 +182,7 @@ def main():
             if len(samples[c["name"]]) >= runs:
                 continue
             r = run_once(fresh(c), warm)
+            r["round"] = rounds
             if c.get("prepare_rmtree"):
                 # A command that writes (--fix-dir) leaves dirty pages whose writeback would
                 # otherwise land on the next command's clock (the floor, first in the round).
@@ -219,6 +220,9 @@ def main():
             "foreign_cores_mean": statistics.mean(r["foreign_cores"] for r in use),
             "exit_codes": sorted({r["status"] for r in use}),
             "times": w,
+            # The round of each of those times: commands are compared round by round
+            # (`paired` in bench/run.sh), as the VM's speed drifts between rounds.
+            "rounds": [r["round"] for r in use],
         }
         if c.get("prepare_rmtree"):
             result[name]["settle_waited_s"] = waited
