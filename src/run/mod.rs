@@ -405,12 +405,12 @@ pub fn lint(
     };
     // `--jobs N` is N threads: this one and N - 1 more. The thread that walked the folder
     // takes files too instead of waiting for N new ones: with N new threads on N cores, Linux
-    // often queued two of them on one core (the other still busy with this thread) for the
-    // first 5-20 ms of the run.
+    // sometimes queued two of them on one core (the other still busy with this thread) for
+    // the first 5-20 ms of the run.
     let threads = thread_count(opts.jobs);
     std::thread::scope(|s| {
         for _ in 1..threads {
-            // Without another thread, fewer do the same work.
+            // When the system cannot start one more, the threads already running take its files.
             let _ = std::thread::Builder::new().spawn_scoped(s, pull);
         }
         pull();
