@@ -274,10 +274,9 @@ fi
 # --- objetivos ----------------------------------------------------------------------------------
 step "Objetivos ($NPROC núcleos, $COUNT capturas)"
 python3 - "$OUT" "$FIX_OK" "$SKIP_BIG" "$COUNT" "$BIG" <<'EOF' | tee -a "$OUT/summary.txt"
-import json, os, sys
-out, fix_ok, skip_big, n, big = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4], sys.argv[5]
-import random
+import json, os, random, sys
 from statistics import median
+out, fix_ok, skip_big, n, big = sys.argv[1], sys.argv[2] == "1", sys.argv[3] == "1", sys.argv[4], sys.argv[5]
 T = json.load(open(os.path.join(out, "times.json")))
 J = lambda k: T[k]
 cpu = lambda r: r["user"] + r["system"]
@@ -306,34 +305,26 @@ def noise(f, *cmds):
     est.sort()
     return median(f(*t) for t in rounds), est[len(est) // 20], est[len(est) - 1 - len(est) // 20]
 
-def noise_row(target, f, *cmds):
-    """The info row of `noise`, and whether the target lies inside the interval."""
-    n = noise(f, *cmds)
-    if n is None:
-        return None, False
-    per_round, lo, hi = n
-    return (("  (por rondas)", f"mediana de cada ronda {per_round:.2f} ×; intervalo 90 % {lo:.2f}–{hi:.2f} ×", "info"),
-            lo <= target <= hi)
-
-def add(row, noise_info):
-    """A target's row, and under it how noisy its figure is; a FAIL inside the interval says so."""
-    extra, inside = noise_info
+def add(row, target, f, *cmds):
+    """A target's row and, under it, how sure its figure is (`noise` of f over `cmds`); a FAIL
+    whose interval contains the target says so."""
     a, b, c = row
-    if inside and c.startswith("FAIL ("):
+    n = noise(f, *cmds)
+    if n and n[1] <= target <= n[2] and c.startswith("FAIL ("):
         c = c[:-1] + "; dentro del intervalo 90 %)"
     rows.append((a, b, c))
-    if extra:
-        rows.append(extra)
+    if n:
+        rows.append(("  (por rondas)", f"mediana de cada ronda {n[0]:.2f} ×; intervalo 90 % {n[1]:.2f}–{n[2]:.2f} ×", "info"))
 
 r = lint["median"] / floor["median"]
 add((f"lint ≤ 1.3 × piso", f"{lint['median']:.3f} s / {floor['median']:.3f} s = {r:.2f} ×",
      verdict(r <= 1.3, f"{r / 1.3:.2f} veces el objetivo; sobran {lint['median'] - 1.3 * floor['median']:.3f} s")),
-    noise_row(1.3, lambda l, f: l / f, lint, floor))
+    1.3, lambda l, f: l / f, lint, floor)
 rows.append(("  (en tiempo de CPU)", f"{cpu(lint):.2f} s / {cpu(floor):.2f} s = {cpu(lint) / cpu(floor):.2f} ×", "info"))
 s = lint1["median"] / lint["median"]
 add((f"--jobs {os.cpu_count()} ≥ 1.8 × más rápido que --jobs 1", f"{lint1['median']:.3f} s / {lint['median']:.3f} s = {s:.2f} ×",
      verdict(s >= 1.8, f"faltan {1.8 - s:.2f} × ; {s / 1.8 * 100:.0f} % del objetivo")),
-    noise_row(1.8, lambda one, all_: one / all_, lint1, lint))
+    1.8, lambda one, all_: one / all_, lint1, lint)
 fs = floor1["median"] / floor["median"]
 rows.append(("  (speed-up del piso, referencia)", f"{floor1['median']:.3f} s / {floor['median']:.3f} s = {fs:.2f} ×", "info"))
 if fix_ok:
@@ -341,7 +332,7 @@ if fix_ok:
     extra = fx["median"] - lint["median"]
     add(("--fix-dir añade ≤ 1 × piso", f"+{extra:.3f} s (piso {floor['median']:.3f} s; {extra / floor['median']:.2f} × piso)",
          verdict(extra <= floor["median"], f"{extra - floor['median']:.3f} s de más; {extra / floor['median']:.2f} × piso")),
-        noise_row(1.0, lambda x, l, f: (x - l) / f, fx, lint, floor))
+        1.0, lambda x, l, f: (x - l) / f, fx, lint, floor)
     wf_path = os.path.join(out, "writefloor.txt")
     wf = [l for l in open(wf_path) if l.startswith("median_s=")] if os.path.exists(wf_path) else []
     if wf:

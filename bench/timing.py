@@ -221,7 +221,7 @@ def main():
             "exit_codes": sorted({r["status"] for r in use}),
             "times": w,
             # The round of each of those times: commands are compared round by round
-            # (`paired` in bench/run.sh), as the VM's speed drifts between rounds.
+            # (`by_round` in bench/run.sh), as the VM's speed drifts between rounds.
             "rounds": [r["round"] for r in use],
         }
         if c.get("prepare_rmtree"):
