@@ -322,11 +322,18 @@ add((f"lint ≤ 1.3 × piso", f"{lint['median']:.3f} s / {floor['median']:.3f} s
     1.3, lambda l, f: l / f, lint, floor)
 rows.append(("  (en tiempo de CPU)", f"{cpu(lint):.2f} s / {cpu(floor):.2f} s = {cpu(lint) / cpu(floor):.2f} ×", "info"))
 s = lint1["median"] / lint["median"]
-add((f"--jobs {os.cpu_count()} ≥ 1.8 × más rápido que --jobs 1", f"{lint1['median']:.3f} s / {lint['median']:.3f} s = {s:.2f} ×",
-     verdict(s >= 1.8, f"faltan {1.8 - s:.2f} × ; {s / 1.8 * 100:.0f} % del objetivo")),
-    1.8, lambda one, all_: one / all_, lint1, lint)
 fs = floor1["median"] / floor["median"]
+# A miss the floor shares is the machine's: with two threads, reading the files alone does
+# not get there either.
+machine = f"; el piso mismo da {fs:.2f} ×" if fs < 1.8 else ""
+add((f"--jobs {os.cpu_count()} ≥ 1.8 × más rápido que --jobs 1", f"{lint1['median']:.3f} s / {lint['median']:.3f} s = {s:.2f} ×",
+     verdict(s >= 1.8, f"faltan {1.8 - s:.2f} × ; {s / 1.8 * 100:.0f} % del objetivo{machine}")),
+    1.8, lambda one, all_: one / all_, lint1, lint)
 rows.append(("  (speed-up del piso, referencia)", f"{floor1['median']:.3f} s / {floor['median']:.3f} s = {fs:.2f} ×", "info"))
+# What poalint itself controls: how it scales next to the floor, round by round.
+rel = noise(lambda l1, l, f1, f: (l1 / l) / (f1 / f), lint1, lint, floor1, floor)
+if rel:
+    rows.append(("  (lint escala como el piso)", f"{s / fs:.2f} × el speed-up del piso; por rondas {rel[0]:.2f} ×, intervalo 90 % {rel[1]:.2f}–{rel[2]:.2f} ×", "info"))
 if fix_ok:
     fx = J("lint-fix")
     extra = fx["median"] - lint["median"]
