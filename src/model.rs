@@ -206,7 +206,8 @@ pub enum MetaType {
     PercentUnit,
     /// META ANUAL is written as a percentage.
     PercentMeta,
-    /// Every programmed quarter equals META ANUAL: a level held all year.
+    /// Every programmed quarter equals META ANUAL and the unidad de medida names a level
+    /// (EFICIENCIA, ÍNDICE, TASA…) or is missing: a level held all year.
     Level,
 }
 

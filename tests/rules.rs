@@ -27,16 +27,27 @@ fn suma_programado_fires_on_cumulative_and_not_on_level_metas() {
     pct.a = [Pct(0.9), Pct(0.9), Blank, Blank];
     pct.avance = Pct(0.9);
     pct.relativo = Pct(1.0);
-    let mut level = Row::ok("103.- EFICIENCIA PROGRAMÁTICA PRESUPUESTAL", 2);
+    // A level held all year: its unit names a level (the seed's COORD. ADMINISTRATIVA).
+    let mut level = Row::ok("103.- INSTRUMENTAR CONTROLES", 2);
+    level.unidad = "EFICIENCIA PROGRAMÁTICA PRESUPUESTAL".into();
     level.meta = N(90.0);
     level.p = [N(90.0), N(90.0), N(90.0), N(90.0)];
     level.a = [N(90.0), N(90.0), Blank, Blank];
     level.avance = N(90.0);
     level.relativo = Pct(1.0);
-    s.rows.extend([bad, pct, level]);
+    // The META ANUAL of a countable unit copied into every quarter (the seed's IMIP 205.-).
+    let mut copied = Row::ok("104.- ELABORAR PROYECTO DE PRESUPUESTO", 2);
+    copied.unidad = "PROYECTO".into();
+    copied.meta = N(1.0);
+    copied.p = [N(1.0), N(1.0), N(1.0), N(1.0)];
+    copied.a = [N(1.0), N(1.0), Blank, Blank];
+    copied.avance = N(2.0);
+    copied.relativo = Pct(2.0);
+    copied.obs = "Se adelantó".into();
+    s.rows.extend([bad, pct, level, copied]);
     let (_d, diags) = lint_sheets(&[s]);
     let f = counted(&diags, "suma-programado");
-    assert_eq!(f.len(), 1, "{diags:#?}");
+    assert_eq!(f.len(), 2, "{diags:#?}");
     assert_eq!(f[0].cell.unwrap().a1(), format!("D{}", FIRST_META_ROW + 2));
     assert_eq!(f[0].meta.as_deref(), Some("101"));
     assert!(
@@ -45,6 +56,8 @@ fn suma_programado_fires_on_cumulative_and_not_on_level_metas() {
         f[0].message
     );
     assert!(f[0].fix.is_none(), "ΣP ≠ META ANUAL is ambiguous: no fix");
+    assert_eq!(f[1].meta.as_deref(), Some("104"));
+    assert!(f[1].message.contains("(4)") && f[1].message.contains("(1)"));
 }
 
 #[test]
@@ -56,6 +69,7 @@ fn avance_absoluto_is_the_sum_to_the_cutoff_with_a_fix() {
     s.rows.push(bad);
     // A level meta: AVANCE is the last A (63) or the average (54.5), never the sum.
     let mut level = Row::ok("102.- EFICIENCIA", 2);
+    level.unidad = "ÍNDICE DE EFICIENCIA".into();
     level.meta = N(90.0);
     level.p = [N(90.0), N(90.0), N(90.0), N(90.0)];
     level.a = [N(46.0), N(63.0), Blank, Blank];
@@ -188,11 +202,16 @@ fn firmante_faltante_and_rol_duplicado() {
         "ING. JOSÉ LUIS URIAS FELIX",
         "RESPONSABLE DEL RAMO",
     );
-    let (_d, diags) = lint_sheets(&[s, s2, s3]);
+    // The role abbreviated, the name missing.
+    let mut s4 = Sheet::new("004", "004", 1);
+    s4.signers[2] = signer("AUTORIZÓ", "", "RESP. DEL RAMO");
+    let (_d, diags) = lint_sheets(&[s, s2, s3, s4]);
     let missing = counted(&diags, "firmante-faltante");
-    assert_eq!(missing.len(), 1, "{diags:#?}");
+    assert_eq!(missing.len(), 2, "{diags:#?}");
     assert_eq!(missing[0].sheet.as_deref(), Some("001"));
     assert!(missing[0].message.contains("RESPONSABLE DEL RAMO"));
+    assert_eq!(missing[1].sheet.as_deref(), Some("004"));
+    assert!(missing[1].message.contains("RESP. DEL RAMO"));
     let twice = counted(&diags, "rol-duplicado");
     assert_eq!(twice.len(), 1, "{diags:#?}");
     assert_eq!(twice[0].sheet.as_deref(), Some("002"));
@@ -321,7 +340,33 @@ fn achieved_after_the_cutoff() {
 fn clean_capture_has_no_findings() {
     let mut b = Sheet::new("002", "002", 2);
     b.rows = vec![Row::ok("200.- ADMINISTRAR LOS RECURSOS", 2)];
-    let (_d, diags) = lint_sheets(&[Sheet::new("001", "001", 2), b]);
+    // Decimals typed with a comma: 12,5 is twelve and a half, not 125.
+    let mut comma = Row::ok("201.- CAPACITAR AL PERSONAL", 2);
+    comma.meta = t("12,5");
+    comma.p = [t("2,5"), t("2,5"), t("5"), t("2,5")];
+    comma.a = [t("2,5"), t("2,5"), Blank, Blank];
+    comma.avance = t("5");
+    comma.relativo = Pct(0.4);
+    b.rows.push(comma);
+    // The table's totals row is not a meta (no clave-faltante).
+    let mut total = Row::ok("TOTALES", 2);
+    total.meta = N(16.5);
+    total.p = [N(3.5), N(3.5), N(6.0), N(3.5)];
+    total.a = [N(3.5), N(3.5), Blank, Blank];
+    total.avance = N(7.0);
+    total.relativo = Pct(7.0 / 16.5);
+    b.rows.push(total);
+    // A percentage meta at the first cut-off with a 0% left in a later quarter.
+    let mut c = Sheet::new("003", "003", 1);
+    let mut pct = Row::ok("300.- PORCENTAJE DE SOLICITUDES ATENDIDAS", 1);
+    pct.unidad = "PORCENTAJE".into();
+    pct.meta = N(100.0);
+    pct.p = [N(100.0), N(100.0), N(100.0), N(100.0)];
+    pct.a = [N(100.0), Pct(0.0), Blank, Blank];
+    pct.avance = N(100.0);
+    pct.relativo = Pct(1.0);
+    c.rows = vec![pct];
+    let (_d, diags) = lint_sheets(&[Sheet::new("001", "001", 2), b, c]);
     let loud: Vec<_> = diags
         .iter()
         .filter(|d| d.severity != Severity::Info)

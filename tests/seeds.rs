@@ -37,6 +37,10 @@ fn every_real_mistake_is_reported() {
     let expected = [
         // 000: IMIP, 1T 2024
         ("064-IMIP-1T2024.xlsx", "102", "D28", "suma-programado"),
+        ("064-IMIP-1T2024.xlsx", "102", "D31", "suma-programado"),
+        // The META ANUAL (1) copied into every quarter of a PROYECTO / DOCUMENTO meta.
+        ("064-IMIP-1T2024.xlsx", "102", "D32", "suma-programado"),
+        ("064-IMIP-1T2024.xlsx", "102", "D33", "suma-programado"),
         ("064-IMIP-1T2024.xlsx", "102", "M31", "acumulado-relativo"),
         (
             "064-IMIP-1T2024.xlsx",

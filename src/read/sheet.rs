@@ -794,10 +794,21 @@ fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
             return false;
         };
         matches!(sq, "ELABORO" | "REVISO" | "AUTORIZO" | "VOBO")
-            || sq.starts_with("RESPONSABLEDELAUNIDAD")
-            || sq.starts_with("RESPONSABLEDELPROGRAMA")
-            || sq.starts_with("RESPONSABLEDELRAMO")
+            || sq
+                .strip_prefix("RESPONSABLEDEL")
+                .or_else(|| sq.strip_prefix("RESPDEL"))
+                .is_some_and(|r| {
+                    r.starts_with("AUNIDAD") || r.starts_with("PROGRAMA") || r.starts_with("RAMO")
+                })
     })
+}
+
+/// Whether a description cell is the label of a totals row (`TOTAL`, `TOTALES:`, `GRAN TOTAL`).
+fn is_totals_label(d: &str) -> bool {
+    matches!(
+        fold(d).trim_end_matches(':').trim_end(),
+        "TOTAL" | "TOTALES" | "TOTAL GENERAL" | "GRAN TOTAL" | "SUMA" | "SUMAS" | "SUMA TOTAL"
+    )
 }
 
 /// A cell's trimmed text, borrowed: most rows' texts are only looked at.
@@ -841,6 +852,10 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
         let unidad = t.unidad_medida.and_then(|c| text(&cells, c));
         if desc_raw.is_none() && clave_raw.is_none() {
             continue; // blank row or a row with only L/A: not a meta
+        }
+        if clave_raw.is_none() && desc_raw.as_deref().is_some_and(is_totals_label) {
+            last = row;
+            continue; // the table's TOTAL row: not a meta
         }
         if !has_number && unidad.is_none() {
             continue;
@@ -918,6 +933,11 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
 }
 
 /// Whether a meta adds up over the year or is a level (percent) meta.
+///
+/// Every quarter programmed at META ANUAL makes a level meta only when the unidad de medida
+/// names a level (`EFICIENCIA PROGRAMÁTICA PRESUPUESTAL`, 90 each quarter) or there is no
+/// unidad: with a unit that counts things (`PROYECTO`, `DOCUMENTO`: 1 each quarter for a META
+/// of 1) it is the annual meta copied into every quarter, a real mistake of the seeds.
 pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> MetaType {
     if unidad
         .as_ref()
@@ -932,10 +952,34 @@ pub fn classify(unidad: &Option<Located<String>>, meta: &Num, p: &[Num; 4]) -> M
         && m > 0.0
         && p.iter()
             .all(|x| x.value().is_some_and(|v| (v - m).abs() < 1e-9))
+        && unidad
+            .as_ref()
+            .is_none_or(|u| u.value.trim().is_empty() || names_level(&u.value))
     {
         return MetaType::Level;
     }
     MetaType::Cumulative
+}
+
+/// Whether a unidad de medida names a level held all year rather than things counted.
+fn names_level(unidad: &str) -> bool {
+    fold(unidad)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| {
+            matches!(
+                w,
+                "EFICIENCIA"
+                    | "INDICE"
+                    | "TASA"
+                    | "NIVEL"
+                    | "PROMEDIO"
+                    | "COBERTURA"
+                    | "GRADO"
+                    | "CALIFICACION"
+                    | "SATISFACCION"
+                    | "CUMPLIMIENTO"
+            )
+        })
 }
 
 /// Whether a unidad de medida says PORCENTAJE (in any case, with or without accents).
@@ -957,6 +1001,7 @@ fn is_role_word(w: &str) -> bool {
     matches!(
         w,
         "RESPONSABLE"
+            | "RESP"
             | "COORDINADOR"
             | "COORDINADORA"
             | "COORDINACION"
@@ -1009,11 +1054,14 @@ pub fn role_of(t: &str) -> Role {
 
 /// [`role_of`] for a text already [`fold`]ed.
 fn role_of_folded(f: String) -> Role {
-    if f.contains("RESPONSABLE") && (f.contains("UNIDAD") || f.contains("EJECUTORA")) {
+    // RESPONSABLE, or abbreviated: `RESP. DEL RAMO`.
+    let responsable =
+        f.contains("RESPONSABLE") || f.split(|c: char| !c.is_alphanumeric()).any(|w| w == "RESP");
+    if responsable && (f.contains("UNIDAD") || f.contains("EJECUTORA")) {
         Role::ResponsableUnidad
-    } else if f.contains("RESPONSABLE") && f.contains("PROGRAMA") {
+    } else if responsable && f.contains("PROGRAMA") {
         Role::ResponsablePrograma
-    } else if f.contains("RESPONSABLE") && f.contains("RAMO") {
+    } else if responsable && f.contains("RAMO") {
         Role::ResponsableRamo
     } else {
         Role::Other(f)

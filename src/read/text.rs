@@ -127,15 +127,21 @@ pub fn squash_into(s: &str, out: &mut String) {
     }
 }
 
-/// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`.
+/// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`, and with a
+/// decimal comma, `"12,5"` or `"1.200,50"`.
 pub fn parse_number(s: &str) -> Option<f64> {
     // Spaces, thousands separators and the dollar sign are dropped; a copy is made only
     // when there is one to drop.
-    let dropped = |c: char| c.is_whitespace() || c == ',' || c == '$';
     let t = s.trim();
+    let decimal = decimal_comma(t);
+    let dropped = |c: char| c.is_whitespace() || c == '$' || c == if decimal { '.' } else { ',' };
     let kept: String;
-    let t = if t.contains(dropped) {
-        kept = t.chars().filter(|c| !dropped(*c)).collect();
+    let t = if t.contains(dropped) || decimal {
+        kept = t
+            .chars()
+            .filter(|c| !dropped(*c))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect();
         kept.as_str()
     } else {
         t
@@ -150,6 +156,25 @@ pub fn parse_number(s: &str) -> Option<f64> {
         return None;
     }
     t.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// Whether the comma of a number typed as text is its decimal point: a single comma not
+/// followed by a group of three digits (`12,5`, `6,25`; `7,000` is seven thousand), or one
+/// after the dots (`1.200,50`). Several commas are thousands separators (`1,000,000`).
+fn decimal_comma(t: &str) -> bool {
+    let Some(comma) = t.rfind(',') else {
+        return false;
+    };
+    if t[..comma].contains(',') {
+        return false;
+    }
+    match t.rfind('.') {
+        Some(dot) => dot < comma,
+        None => {
+            let after = &t[comma + 1..];
+            after.len() != 3 || !after.bytes().all(|b| b.is_ascii_digit())
+        }
+    }
 }
 
 /// Reads a percentage typed as text: `"60%"`, `"25.00 %"` → the fraction (0.6, 0.25).
@@ -319,7 +344,8 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
-/// A year written in a title line (`PROGRAMA OPERATIVO ANUAL 2024`).
+/// A year written in a title line (`PROGRAMA OPERATIVO ANUAL 2024`). A range of years is an
+/// administration's period, not the year of the POA (`XXIV AYUNTAMIENTO 2021-2024`): skipped.
 pub fn find_year(s: &str) -> Option<i32> {
     let b = s.as_bytes();
     let mut i = 0;
@@ -328,6 +354,10 @@ pub fn find_year(s: &str) -> Option<i32> {
         let before = i == 0 || !b[i - 1].is_ascii_digit();
         let after = i + 4 == b.len() || !b[i + 4].is_ascii_digit();
         if before && after && w.iter().all(|c| c.is_ascii_digit()) {
+            if let Some(end) = year_range_end(s, i + 4) {
+                i = end;
+                continue;
+            }
             let y: i32 = std::str::from_utf8(w).ok()?.parse().ok()?;
             if (1990..=2100).contains(&y) {
                 return Some(y);
@@ -336,6 +366,18 @@ pub fn find_year(s: &str) -> Option<i32> {
         i += 1;
     }
     None
+}
+
+/// Where a range of years that began with the year ending at `from` ends (`2021-2024`,
+/// `2021 – 2024`), or `None` when no second year follows.
+fn year_range_end(s: &str, from: usize) -> Option<usize> {
+    let rest = s.get(from..)?.trim_start();
+    let rest = rest.strip_prefix(['-', '–', '/'])?.trim_start();
+    let b = rest.as_bytes();
+    let year = b.len() >= 4
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b.get(4).is_none_or(|c| !c.is_ascii_digit());
+    year.then(|| s.len() - rest.len() + 4)
 }
 
 /// A quarter named in words (`PRIMER TRIMESTRE`, `SEGUNDO TRIMESTRE`...).
@@ -556,6 +598,14 @@ mod tests {
         assert_eq!(parse_number(" 1 000 "), Some(1000.0));
         assert_eq!(parse_number("1,2a"), None);
         assert_eq!(parse_number(" , "), None);
+        // A decimal comma: not a thousands separator, which groups three digits.
+        assert_eq!(parse_number("12,5"), Some(12.5));
+        assert_eq!(parse_number("250,5"), Some(250.5));
+        assert_eq!(parse_number("6,25"), Some(6.25));
+        assert_eq!(parse_number("1.200,50"), Some(1200.5));
+        assert_eq!(parse_number("1,000,000"), Some(1_000_000.0));
+        assert_eq!(parse_number("1,200.50"), Some(1200.5));
+        assert_eq!(parse_percent("12,5%"), Some(0.125));
         assert_eq!(parse_number("4º"), None);
         assert_eq!(parse_percent("60%"), Some(0.6));
         assert_eq!(parse_percent("25.00%"), Some(0.25));
@@ -632,6 +682,9 @@ mod tests {
     fn title_words() {
         assert_eq!(find_year("PROGRAMA OPERATIVO ANUAL 2024"), Some(2024));
         assert_eq!(find_year("PROGRAMA OPERATIVO ANUAL"), None);
+        assert_eq!(find_year("XXIV AYUNTAMIENTO DE MEXICALI 2021-2024"), None);
+        assert_eq!(find_year("AYUNTAMIENTO 2021 – 2024, POA 2023"), Some(2023));
+        assert_eq!(find_year("FECHA 2024-06-30"), Some(2024));
         assert_eq!(find_quarter_word("PRIMER TRIMESTRE."), Some(1));
     }
 }

@@ -4,7 +4,7 @@
 //! up to META ANUAL (`suma-programado`), and an AVANCE ABSOLUTO that is not the sum of what was
 //! achieved (A) up to the cut-off quarter given by FECHA (`avance-absoluto`). Level metas —
 //! unit PORCENTAJE, META ANUAL written as a percentage, or every quarter programmed at META
-//! ANUAL — do not add up over the year: no sum of P for them, and their AVANCE is the last
+//! ANUAL with a unit that names a level (EFICIENCIA, ÍNDICE, TASA…) — do not add up over the year: no sum of P for them, and their AVANCE is the last
 //! captured A (the average of the captured ones is accepted too).
 //!
 //! **Why it matters.** META ANUAL is the authorised commitment and AVANCE ABSOLUTO feeds
@@ -15,6 +15,8 @@
 //! ```text
 //! 2.2.- PROMOVER EVENTOS | EVENTO | 47 | P 11 A 11 | P 12 A 12 | P 12 | P 12 | AVANCE 12
 //! FECHA 30-jun-20 → AVANCE ABSOLUTO should be 11 + 12 = 23   (fix: 23)
+//! 205.- ELABORAR PROYECTO | PROYECTO | 1 | P 1 | P 1 | P 1 | P 1
+//! → the META ANUAL copied into every quarter: P adds up to 4, not 1 (suma-programado)
 //! ```
 
 use super::{Finding, SheetCtx, num};
@@ -109,6 +111,11 @@ enum How {
 }
 
 impl Expected {
+    /// Whether the values are fractions of 1 (a level meta captured as percentages).
+    pub fn on_percent_scale(&self) -> bool {
+        matches!(self.how, How::Last { pct: true })
+    }
+
     /// The values AVANCE ABSOLUTO may hold.
     pub fn accepted(&self) -> &[f64] {
         &self.accepted[..self.n_accepted]
@@ -238,9 +245,9 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                     continue;
                 };
                 let shown = expected.shown;
-                let pct = !m.meta_type.is_cumulative()
-                    && (m.meta_anual.quantity.is_percent()
-                        || m.alcanzado.iter().any(|n| n.quantity.is_percent()));
+                // On the scale the expected value was computed on: a 0% left in a quarter
+                // after the cut-off does not make the quarters before it percentages.
+                let pct = expected.on_percent_scale();
                 let fix = Some(Fix {
                     cell: avance.cell,
                     value: FixValue::Number(shown),
