@@ -225,6 +225,8 @@ fn signers_misspelling_different_person_and_harmless_variants() {
         "DR. AGUSTÍN SANDEZ PÉREZ",
         "C. ERNESTO VÁZQUEZ NAVARRO",
         "Lic. Agustin Sanchez Perez",
+        // The second surname left out: a variant to check, not someone else.
+        "DR. AGUSTÍN SÁNCHEZ",
     ];
     let sheets: Vec<Sheet> = names
         .iter()
@@ -239,6 +241,7 @@ fn signers_misspelling_different_person_and_harmless_variants() {
                 "RITA DÍAZ LARA",
                 "OMAR GIL VEGA",
                 "EVA SOLÍS CANO",
+                "MA. FERNANDA SOTO RUIZ",
             ][i];
             s.signers[1] = signer("REVISÓ", programa, "RESPONSABLE DEL PROGRAMA");
             s.signers[2] = signer("AUTORIZÓ", n, "RESPONSABLE DEL RAMO");
@@ -247,9 +250,10 @@ fn signers_misspelling_different_person_and_harmless_variants() {
         .collect();
     let (_d, diags) = lint_sheets(&sheets);
     let miss = counted(&diags, "firmante-mal-escrito");
-    assert_eq!(miss.len(), 1, "{diags:#?}");
+    assert_eq!(miss.len(), 2, "{diags:#?}");
     assert_eq!(miss[0].sheet.as_deref(), Some("002"));
     assert!(miss[0].message.contains("SÁNCHEZ"), "{}", miss[0].message);
+    assert_eq!(miss[1].sheet.as_deref(), Some("005"));
     let other = counted(&diags, "firmante-distinto");
     assert_eq!(other.len(), 1, "{diags:#?}");
     assert_eq!(other[0].sheet.as_deref(), Some("003"));
@@ -274,7 +278,12 @@ fn fecha_missing_empty_and_title_year() {
     no_year.title_year = None;
     let mut date_text = Sheet::new("005", "005", 1);
     date_text.fecha = Some("FECHA: 31-mar-24".into());
-    let (_d, diags) = lint_sheets(&[none, empty, year, no_year, date_text]);
+    // No day: the quarter is still clear.
+    let mut month = Sheet::new("006", "006", 2);
+    month.fecha = Some("FECHA: JUNIO 2024".into());
+    let mut quarter = Sheet::new("007", "007", 2);
+    quarter.fecha = Some("FECHA: SEGUNDO TRIMESTRE 2024".into());
+    let (_d, diags) = lint_sheets(&[none, empty, year, no_year, date_text, month, quarter]);
     let fecha: Vec<_> = counted(&diags, "fecha-faltante")
         .iter()
         .map(|d| d.sheet.clone().unwrap())

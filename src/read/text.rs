@@ -312,7 +312,33 @@ pub fn parse_date(s: &str) -> Option<Date> {
             return valid(y, b as u32, a as u32);
         }
     }
-    None
+    // No day: a month and a year (`JUNIO 2024`, `ABRIL-JUNIO 2024`) stand for the month's last
+    // day; a quarter in words and a year (`SEGUNDO TRIMESTRE 2024`), for the quarter's.
+    let year = tokens
+        .iter()
+        .filter_map(|t| t.parse::<i32>().ok())
+        .rfind(|y| (1990..=2100).contains(y))?;
+    let month = tokens
+        .iter()
+        .rev()
+        .find_map(|t| {
+            MONTHS
+                .iter()
+                .find(|(name, _)| name.len() > 3 && name == t)
+                .map(|(_, m)| *m)
+        })
+        .or_else(|| find_quarter_word_folded(f).map(|q| u32::from(q) * 3))?;
+    valid(year, month, days_in_month(year, month))
+}
+
+/// The number of days of a month (February of leap years: 29).
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Converts an Excel serial date (1900 system) to a date.
@@ -541,7 +567,8 @@ pub fn name_key(name: &str) -> String {
             break;
         }
     }
-    // The remaining words but the ones made of digits, space-separated.
+    // The remaining words but the ones made of digits, space-separated; the usual
+    // abbreviations of first names written out (`MA. FERNANDA` is `MARIA FERNANDA`).
     let mut key = String::with_capacity(f.len());
     for w in words[start..]
         .iter()
@@ -550,7 +577,12 @@ pub fn name_key(name: &str) -> String {
         if !key.is_empty() {
             key.push(' ');
         }
-        key.push_str(w);
+        key.push_str(match *w {
+            "MA" => "MARIA",
+            "FCO" => "FRANCISCO",
+            "GPE" => "GUADALUPE",
+            w => w,
+        });
     }
     key
 }
@@ -633,6 +665,13 @@ mod tests {
         assert_eq!(parse_date("FECHA: 31-mar-24"), d(2024, 3, 31));
         assert_eq!(parse_date("2024-03-31"), d(2024, 3, 31));
         assert_eq!(parse_date("FECHA:"), None);
+        // Without the day: the last day of the month or of the quarter.
+        assert_eq!(parse_date("JUNIO 2024"), d(2024, 6, 30));
+        assert_eq!(parse_date("FECHA: ABRIL-JUNIO 2024"), d(2024, 6, 30));
+        assert_eq!(parse_date("SEGUNDO TRIMESTRE 2024"), d(2024, 6, 30));
+        assert_eq!(parse_date("FEBRERO 2024"), d(2024, 2, 29));
+        assert_eq!(parse_date("FECHA DE CORTE"), None);
+        assert_eq!(parse_date("JUNIO"), None);
         assert_eq!(excel_serial_to_date(45382.0), d(2024, 3, 31));
     }
 
@@ -676,6 +715,10 @@ mod tests {
         assert_eq!(name_key("M.C. Juan  Pérez 123"), "JUAN PEREZ");
         assert_eq!(name_key("Ing. C. Ana"), "ANA");
         assert_eq!(name_key(" -- "), "");
+        assert_eq!(
+            name_key("ARQ. MA. FERNANDA SOTO"),
+            name_key("Arq. María Fernanda Soto")
+        );
     }
 
     #[test]

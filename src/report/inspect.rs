@@ -30,16 +30,19 @@ fn cn(c: &CodeName) -> String {
 }
 
 fn num(n: &Num) -> String {
+    // A value whose column the table does not have carries no cell.
+    if n.cell.col == u32::MAX {
+        return "— [sin columna]".into();
+    }
+    let at = n.cell.a1();
     if let Some(p) = &n.problem {
-        return format!("¡{p}! [{}]", n.cell.a1());
+        return format!("¡{p}! [{at}]");
     }
     match n.quantity {
-        crate::model::Quantity::Blank => format!("· [{}]", n.cell.a1()),
-        crate::model::Quantity::Number(v) => {
-            format!("{} [{}]", crate::model::fmt_num(v), n.cell.a1())
-        }
+        crate::model::Quantity::Blank => format!("· [{at}]"),
+        crate::model::Quantity::Number(v) => format!("{} [{at}]", crate::model::fmt_num(v)),
         crate::model::Quantity::Percent(v) => {
-            format!("{}% [{}]", crate::model::fmt_num(v * 100.0), n.cell.a1())
+            format!("{}% [{at}]", crate::model::fmt_num(v * 100.0))
         }
     }
 }

@@ -6,9 +6,10 @@
 //! RESPONSABLE DEL RAMO in the whole workbook, DEL PROGRAMA across the sheets of one PROGRAMA,
 //! DE LA UNIDAD EJECUTORA across the sheets of one unidad — a different person
 //! (`firmante-distinto`) or a small misspelling of the majority's name
-//! (`firmante-mal-escrito`: SANDEZ / SÁNCHEZ, KENTERRÍA / RENTERÍA, PUGA / PUIG). Names are
-//! compared after removing accents, case, extra spaces and titles (LIC., DR., MTRA., C., ARQ.,
-//! LAP., ING. ...); those differences alone are only `info` (`firmante-variante`).
+//! (`firmante-mal-escrito`: SANDEZ / SÁNCHEZ, KENTERRÍA / RENTERÍA, PUGA / PUIG, or the second
+//! surname left out). Names are compared after removing accents, case, extra spaces and titles
+//! (LIC., DR., MTRA., C., ARQ., LAP., ING. ...) and writing out MA. / FCO. / GPE.; those
+//! differences alone are only `info` (`firmante-variante`).
 //!
 //! **Why it matters.** The signatures make the report official. Two holders of one ramo in one
 //! report reveal a sheet copied from another period; a misspelled name ends up in the office's
@@ -101,6 +102,18 @@ impl Params {
         };
         d <= self.max_edits && similarity >= self.similarity
     }
+}
+
+/// Whether one name is the other without its last word, a second surname left out (`ROBERTO
+/// GARCIA` / `ROBERTO GARCIA MEZA`): most likely the same person, reported as a variant to
+/// check rather than as someone else. Both already reduced with [`name_key`].
+fn surname_dropped(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    short.split(' ').count() >= 2
+        && long
+            .strip_prefix(short)
+            .and_then(|rest| rest.strip_prefix(' '))
+            .is_some_and(|last| !last.is_empty() && !last.contains(' '))
 }
 
 /// How many ASCII characters one string has and the other lacks, counting repeats (`None` when
@@ -259,7 +272,7 @@ fn compare(
         {
             continue;
         }
-        let misspelled = p.is_misspelling(key, major);
+        let misspelled = p.is_misspelling(key, major) || surname_dropped(key, major);
         let report = match p.check {
             Check::Misspelling => misspelled,
             Check::Different => !misspelled,
@@ -344,6 +357,19 @@ mod tests {
                 assert_eq!(p.is_misspelling(a, b), reference(&p, a, b), "{a} / {b}");
             }
         }
+    }
+
+    #[test]
+    fn a_dropped_second_surname_is_a_variant() {
+        assert!(surname_dropped("ROBERTO GARCIA", "ROBERTO GARCIA MEZA"));
+        assert!(surname_dropped("ROBERTO GARCIA MEZA", "ROBERTO GARCIA"));
+        assert!(!surname_dropped("ROBERTO", "ROBERTO GARCIA"));
+        assert!(!surname_dropped("ROBERTO GARCIA", "ROBERTO GARCIAS MEZA"));
+        assert!(!surname_dropped(
+            "ROBERTO GARCIA",
+            "ROBERTO GARCIA MEZA LOPEZ"
+        ));
+        assert!(!surname_dropped("ANA RIOS", "ROBERTO GARCIA MEZA"));
     }
 
     #[test]
