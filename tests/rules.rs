@@ -410,3 +410,27 @@ fn a_sheet_without_a_table_is_reported_in_its_place_among_the_sheets() {
     let broken = of(&diags, "hoja-sin-tabla");
     assert_eq!(broken[0].sheet_index, 1);
 }
+
+#[test]
+fn a_blank_copy_of_the_form_is_not_a_capture() {
+    // The form kept in the workbook as it came: labels, table header and signature roles,
+    // nothing filled in.
+    let mut blank = Sheet::new("FORMATO", "", 1);
+    blank.ramo = (String::new(), String::new());
+    blank.programa = (String::new(), String::new());
+    blank.unidad = (String::new(), String::new());
+    blank.fecha = Some("FECHA:".into());
+    blank.rows.clear();
+    for s in &mut blank.signers {
+        s.nombre.clear();
+    }
+    let (_d, diags) = lint_sheets(&[Sheet::new("001", "001", 1), blank.clone()]);
+    let loud: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity != Severity::Info)
+        .collect();
+    assert!(loud.is_empty(), "{loud:#?}");
+    // Alone, it leaves the workbook without captures.
+    let (_d, diags) = lint_sheets(&[blank]);
+    assert_eq!(counted(&diags, "libro-sin-capturas").len(), 1, "{diags:#?}");
+}

@@ -164,7 +164,24 @@ pub fn read_sheet(grid: &Grid<'_>, labels: &Labels) -> SheetRead {
     read_top(&cells, &mut sheet);
     let last_meta_row = read_metas(&cells, &mut sheet);
     sheet.firmantes = read_signers(&cells, last_meta_row.max(table.header_rows.1) + 1);
+    if is_blank_form(&sheet) {
+        return SheetRead::NotCapture;
+    }
     SheetRead::Capture(Box::new(sheet))
+}
+
+/// Whether a sheet is the form left blank (a `FORMATO` copy kept in the workbook): the labels
+/// and the table's header, but no meta, no RAMO / PROGRAMA / UNIDAD, no FECHA and no signer's
+/// name. Nothing in it to check; a workbook of only such sheets has no capture.
+fn is_blank_form(sheet: &CaptureSheet) -> bool {
+    let h = &sheet.header;
+    sheet.metas.is_empty()
+        && [&h.ramo, &h.programa, &h.unidad_ejecutora]
+            .iter()
+            .all(|c| c.code.is_none() && c.name.is_none())
+        && sheet.fecha.date.is_none()
+        && sheet.fecha.raw.is_none()
+        && sheet.firmantes.iter().all(|f| f.nombre.is_none())
 }
 
 fn field_title(f: Field) -> &'static str {
