@@ -822,10 +822,12 @@ fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
 
 /// Whether a description cell is the label of a totals row (`TOTAL`, `TOTALES:`, `GRAN TOTAL`).
 fn is_totals_label(d: &str) -> bool {
-    matches!(
-        fold(d).trim_end_matches(':').trim_end(),
-        "TOTAL" | "TOTALES" | "TOTAL GENERAL" | "GRAN TOTAL" | "SUMA" | "SUMAS" | "SUMA TOTAL"
-    )
+    // Most descriptions are long: no folding (an allocation) for them.
+    d.len() <= 16
+        && matches!(
+            fold(d).trim_end_matches(':').trim_end(),
+            "TOTAL" | "TOTALES" | "TOTAL GENERAL" | "GRAN TOTAL" | "SUMA" | "SUMAS" | "SUMA TOTAL"
+        )
 }
 
 /// A cell's trimmed text, borrowed: most rows' texts are only looked at.

@@ -130,8 +130,8 @@ pub fn squash_into(s: &str, out: &mut String) {
 /// Reads a number typed as text: `"7,000"`, `" 4 "`, `"0.90"`, `"$1,200.50"`, and with a
 /// decimal comma, `"12,5"` or `"1.200,50"`.
 pub fn parse_number(s: &str) -> Option<f64> {
-    // Spaces, thousands separators and the dollar sign are dropped; a copy is made only
-    // when there is one to drop.
+    // Spaces, thousands separators and the dollar sign are dropped, a decimal comma becomes
+    // a point; a copy is made only when there is something to change.
     let t = s.trim();
     let decimal = decimal_comma(t);
     let dropped = |c: char| c.is_whitespace() || c == '$' || c == if decimal { '.' } else { ',' };
