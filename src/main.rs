@@ -124,7 +124,7 @@ enum PolicyAction {
     Show {
         #[command(flatten)]
         policy: PolicyArgs,
-        /// Carpeta a revisar (para encontrar su poalint.toml).
+        /// Carpeta a revisar (para encontrar su poalint.toml); por omisión, la actual.
         path: Option<PathBuf>,
     },
 }
@@ -135,14 +135,30 @@ enum InspectFormat {
     Json,
 }
 
+/// Whether `p` is (or is named as) a spreadsheet: any workbook or template extension, or an
+/// existing file that starts like a zipped (xlsx, ods) or OLE (xls) one.
+fn is_spreadsheet(p: &Path) -> bool {
+    const MORE: &[&str] = &["xlsb", "xltx", "xltm", "xlt", "ots", "fods"];
+    let named = poalint::read::discover::has_workbook_extension(p)
+        || p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| MORE.contains(&e.to_ascii_lowercase().as_str()));
+    let mut head = [0u8; 4];
+    let starts = std::fs::File::open(p)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+        .is_ok()
+        && (head == *b"PK\x03\x04" || head == [0xD0, 0xCF, 0x11, 0xE0]);
+    named || starts
+}
+
 /// Checks, before a run that may take minutes, that the report can be written to `p` (`-o`):
 /// not over a workbook (an input would be destroyed; the report is text), and in a folder
 /// that exists and can be written. Creates the file when it is missing (nothing is truncated
 /// yet) and says whether it did, so a run that fails can take it away again.
 fn check_output(p: &Path) -> Result<bool, String> {
-    if poalint::read::discover::has_workbook_extension(p) {
+    if is_spreadsheet(p) {
         return Err(format!(
-            "{} tiene extensión de libro de Excel: el informe es texto (use, por ejemplo, .json, .sarif o .csv); el libro con el resumen lo escribe --fix-dir",
+            "{} es un libro de hoja de cálculo (por su extensión de libro o por su contenido): el informe es texto (use, por ejemplo, .json, .sarif o .csv); el libro con el resumen lo escribe --fix-dir",
             p.display()
         ));
     }
@@ -250,6 +266,16 @@ fn main() -> ExitCode {
                 }
             };
             progress.finish();
+            if result.files.is_empty() {
+                eprintln!(
+                    "advertencia: no se encontró ningún libro (.xlsx, .xlsm, .xls, .ods) en las rutas dadas{}",
+                    if opts.include.is_empty() && eff.files.include.is_empty() {
+                        ""
+                    } else {
+                        " con los patrones de --include y de la política"
+                    }
+                );
+            }
             // Only in a build with the `stage-timings` feature (bench/stages.sh).
             if let Some(times) = poalint::stages::report() {
                 eprintln!("{times}");
@@ -290,6 +316,11 @@ fn main() -> ExitCode {
                 }
                 let mut err = std::io::BufWriter::new(std::io::stderr().lock());
                 let _ = report::human::write_summary(&result, &mut err).and_then(|_| err.flush());
+            } else if !matches!(format, Format::Human | Format::Json) {
+                // SARIF, GitHub and CSV have no place for them: they count for --deny-warnings,
+                // so the user must see them.
+                let mut err = std::io::stderr().lock();
+                let _ = report::human::write_unused_exceptions(&result, &mut err);
             }
             match &result.fix {
                 Some(Ok(summary)) => eprintln!("{summary}"),
@@ -389,7 +420,8 @@ fn main() -> ExitCode {
         Command::Policy {
             action: PolicyAction::Show { policy, path },
         } => {
-            let paths: Vec<PathBuf> = path.into_iter().collect();
+            // As `lint` and `rules` would find it: from the folder given, or this one.
+            let paths = [path.unwrap_or_else(|| PathBuf::from("."))];
             let eff = match load_policy(&policy, &paths) {
                 Ok(e) => e,
                 Err(c) => return c,

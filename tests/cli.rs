@@ -113,6 +113,30 @@ fn a_missing_path_is_reported_and_the_run_goes_on() {
     );
 }
 
+/// A file named twice, as part of its folder and by its absolute path, is checked once.
+#[test]
+fn a_file_named_twice_is_checked_once() {
+    let abs = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/58-COTUCO-3T2024.xlsx");
+    let (v, _) = json(&[
+        "lint",
+        "fixtures",
+        abs.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let files = v["files"].as_array().unwrap();
+    let cotuco = files
+        .iter()
+        .filter(|f| {
+            f["file"]
+                .as_str()
+                .unwrap()
+                .ends_with("58-COTUCO-3T2024.xlsx")
+        })
+        .count();
+    assert_eq!(cotuco, 1, "{v}");
+}
+
 /// `-o` is checked before the run: a report over a workbook (an input, in the worst case) or
 /// in a folder that does not exist stops at once with exit 2, and nothing is written.
 #[test]
@@ -128,6 +152,20 @@ fn output_is_checked_before_the_run() {
         std::fs::read(&book).unwrap(),
         before,
         "the input is untouched"
+    );
+
+    // A template, or a workbook without an extension, is not overwritten either.
+    for name in ["plantilla.xltx", "captura-sin-extension"] {
+        let other = dir.path().join(name);
+        if name.ends_with("extension") {
+            std::fs::copy(&book, &other).unwrap();
+        }
+        let o = poalint(&["lint", b, "--format", "json", "-o", other.to_str().unwrap()]);
+        fails_saying(&o, &["libro"]);
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("captura-sin-extension")).unwrap(),
+        before
     );
 
     let missing = dir.path().join("no-existe").join("informe.json");
@@ -349,6 +387,20 @@ fn rules_explain_and_policy_show() {
     );
     let parsed: toml::Table = toml::from_str(&p).expect("policy show prints TOML");
     assert!(parsed.contains_key("rule"));
+    // Without a path, the poalint.toml of the current folder, as `lint .` and `rules` use.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("poalint.toml"),
+        "[severity]\n\"anio-titulo\" = \"error\"\n",
+    )
+    .unwrap();
+    let here = Command::new(env!("CARGO_BIN_EXE_poalint"))
+        .args(["policy", "show"])
+        .current_dir(d.path())
+        .output()
+        .unwrap();
+    let here = stdout(&here);
+    assert!(here.contains("poalint.toml"), "{here}");
     assert!(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("policies/default.toml")

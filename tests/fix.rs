@@ -1118,6 +1118,24 @@ fn fix_dir_inside_the_linted_folder_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("dentro de la carpeta revisada"));
     assert!(!out.exists());
+    // The same folder reached through a symbolic link, the fix-up folder not created yet.
+    #[cfg(unix)]
+    {
+        let link = d.path().join("enlace");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_poalint"))
+            .args([
+                "lint",
+                input.to_str().unwrap(),
+                "--fix-dir",
+                link.join("correcciones").to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("dentro de la carpeta revisada"));
+        assert!(!out.exists());
+    }
 }
 
 /// The legend beside `Diagnósticos` is whole even when the table is shorter than it (it is

@@ -148,11 +148,22 @@ rule = "clave-faltante"
 motivo = "Ya no aplica"
 "#,
     );
-    let r = lint_with(&policy_file(&p).unwrap(), &[cap]);
+    let r = lint_with(&policy_file(&p).unwrap(), std::slice::from_ref(&cap));
     assert!(of(&r.diagnostics(), "suma-programado").is_empty());
     assert_eq!(r.accepted, 1);
     assert_eq!(r.unused_exceptions.len(), 1);
     assert_eq!(r.unused_exceptions[0].file, "999-*.xlsx");
+    // Every format tells the user about it, also those with no place for it in the report.
+    for format in ["human", "json", "sarif", "github", "csv"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_poalint"))
+            .args(["lint", cap.to_str().unwrap(), "--format", format])
+            .args(["--policy", p.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let all =
+            String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(all.contains("999-*.xlsx"), "{format}: {all}");
+    }
 }
 
 #[test]

@@ -202,6 +202,19 @@ fn imacum_xlsx_and_ods_read_the_same_values() {
             }
         }
     }
+    // The title starts with the ayuntamiento's number (23 AYUNTAMIENTO DE MEXICALI): still
+    // the title, with the POA's year, in both formats.
+    for wb in [&x, &o] {
+        for s in &wb.sheets {
+            assert_eq!(
+                s.title.year.as_ref().map(|y| y.value),
+                Some(2020),
+                "{}",
+                s.name
+            );
+            assert!(s.title.lines[0].value.starts_with("23 AYUNTAMIENTO"));
+        }
+    }
     // The last sheet has the date cell with no FECHA label, right of the header block.
     let s = sheet(&x, "203");
     assert_eq!(

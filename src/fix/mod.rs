@@ -54,7 +54,7 @@ pub fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> Result<(), String> {
             continue;
         };
         let in_real = std::fs::canonicalize(&in_abs).unwrap_or(in_abs.clone());
-        let out_real = std::fs::canonicalize(&out_abs).unwrap_or(out_abs.clone());
+        let out_real = real_path(&out_abs);
         if out_real == in_real || out_real.starts_with(&in_real) && in_real.is_file() {
             return Err(format!(
                 "la carpeta de correcciones {} no puede ser una ruta de entrada",
@@ -75,6 +75,20 @@ pub fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `path` with its symbolic links resolved, also when it does not exist yet (a fix-up folder
+/// to be created): its deepest existing ancestor resolved, the rest appended.
+fn real_path(path: &Path) -> PathBuf {
+    for ancestor in path.ancestors() {
+        if let Ok(real) = std::fs::canonicalize(ancestor) {
+            return match path.strip_prefix(ancestor) {
+                Ok(rest) => real.join(rest),
+                Err(_) => real,
+            };
+        }
+    }
+    path.to_path_buf()
 }
 
 /// How the fix-up workbooks are written.

@@ -96,6 +96,12 @@ pub fn discover(paths: &[PathBuf], filters: &Filters) -> (Vec<PathBuf>, Vec<Walk
     }
     out.sort();
     out.dedup();
+    if paths.len() > 1 {
+        // The same file reached through two arguments (`carpeta` and `/ruta/carpeta/x.xlsx`)
+        // is read once, under the first of its names in order.
+        let mut real = HashSet::new();
+        out.retain(|p| std::fs::canonicalize(p).map_or(true, |r| real.insert(r)));
+    }
     (out, problems)
 }
 

@@ -450,7 +450,9 @@ fn read_top(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) {
                 let (code, name) = split_code_name_ref(&t);
                 let is_value_row = (code.is_some() && (name.is_some() || several))
                     || matches!(v, CellValue::Number(_)) && several;
-                if is_value_row && find_year(&t).is_none() {
+                // `23 AYUNTAMIENTO DE MEXICALI` (the seeds' IMACUM) is the title, not a code
+                // and a name.
+                if is_value_row && find_year(&t).is_none() && !names_the_form(&t) {
                     value_rows.push(row);
                     first_block_row = Some(first_block_row.map_or(row, |r| r.min(row)));
                 }
@@ -818,6 +820,12 @@ fn is_signature_row(sc: &SheetCells<'_>, row: u32) -> bool {
                     r.starts_with("AUNIDAD") || r.starts_with("PROGRAMA") || r.starts_with("RAMO")
                 })
     })
+}
+
+/// Whether a text is one of the form's title lines (the ayuntamiento, the POA, the form).
+fn names_the_form(t: &str) -> bool {
+    let f = fold(t);
+    f.contains("AYUNTAMIENTO") || f.contains("PROGRAMA OPERATIVO") || f.contains("AVANCE FISICO")
 }
 
 /// Whether a description cell is the label of a totals row (`TOTAL`, `TOTALES:`, `GRAN TOTAL`).

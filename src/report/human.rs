@@ -188,6 +188,14 @@ pub fn write_summary(run: &RunResult, out: &mut dyn std::io::Write) -> std::io::
         )?;
     }
     out.write_all(b"\n")?;
+    write_unused_exceptions(run, out)
+}
+
+/// One warning line per policy exception that matched no finding.
+pub fn write_unused_exceptions(
+    run: &RunResult,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     for e in &run.unused_exceptions {
         writeln!(
             out,
