@@ -241,6 +241,9 @@ fn human_output_points_at_the_cell_and_draws_the_row() {
         "row table drawn"
     );
     assert!(out.contains("valor sugerido para N24: 20100"));
+    // A percentage suggested as one; the row named as in the README, without line:column.
+    assert!(out.contains("valor sugerido para O24: 154.62%"), "{out}");
+    assert!(out.contains("╭─[fila 24]"), "{out}");
     assert!(out.contains("Total: 1 archivo"), "{out}");
     assert!(!out.contains('\u{1b}'), "no escape codes when piped");
     assert!(

@@ -181,6 +181,10 @@ fn bad_policies_point_into_the_file() {
             "banda",
         ),
         (
+            "[params.observaciones-faltantes]\nband = [1.1, 0.9]\n",
+            "límite inferior",
+        ),
+        (
             "[[excepcion]]\nfile = \"a.xlsx\"\nrule = \"suma-programado\"\nmotivo = \"\"\n",
             "motivo",
         ),

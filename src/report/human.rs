@@ -50,6 +50,10 @@ impl miette::Diagnostic for Shown<'_> {
         let mut h = self.d.help.clone();
         if let Some(fix) = &self.d.fix {
             let v = match &fix.value {
+                // ACUMULADO RELATIVO is a fraction in the report and the workbook: 154.62%.
+                crate::check::FixValue::Number(n) if self.d.kind == crate::check::Kind::Percent => {
+                    crate::check::kinds::pct(*n)
+                }
                 crate::check::FixValue::Number(n) => crate::model::fmt_num(*n),
                 crate::check::FixValue::Text(t) => t.clone(),
             };
@@ -129,7 +133,10 @@ pub fn render_one(d: &Diagnostic, color: bool, width: usize) -> String {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    // The source is named after the row (`fila 24`): its line and column would mean nothing.
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .without_primary_span_start();
     let mut out = String::new();
     let s = shown(d);
     let _ = handler.render_report(&mut out, &s);

@@ -108,7 +108,16 @@ impl Compiled {
         match kind {
             Kind::Sum => parse(p).map(Compiled::Sum),
             Kind::Percent => parse(p).map(Compiled::Percent),
-            Kind::Observaciones => parse(p).map(Compiled::Observaciones),
+            Kind::Observaciones => parse::<observaciones::Params>(p).and_then(|o| {
+                let [low, high] = o.band;
+                if low <= high {
+                    Ok(Compiled::Observaciones(o))
+                } else {
+                    Err(format!(
+                        "band = [{low}, {high}]: el primer valor es el límite inferior y debe ser menor o igual que el segundo"
+                    ))
+                }
+            }),
             Kind::Signers => parse(p).map(Compiled::Signers),
             Kind::Header => parse(p).map(Compiled::Header),
             Kind::Clave => parse(p).map(Compiled::Clave),
