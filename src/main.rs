@@ -151,6 +151,72 @@ fn is_spreadsheet(p: &Path) -> bool {
     named || starts
 }
 
+/// A command-line error in Spanish (clap writes its own in English); `--help` and `--version`
+/// print as clap does.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind as K};
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join(", "),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let what = match e.kind() {
+        K::DisplayHelp | K::DisplayVersion | K::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return if e.kind() == K::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+        K::UnknownArgument => format!("argumento desconocido «{}»", ctx(ContextKind::InvalidArg)),
+        K::InvalidSubcommand => format!(
+            "subcomando desconocido «{}»",
+            ctx(ContextKind::InvalidSubcommand)
+        ),
+        K::InvalidValue | K::ValueValidation => {
+            let valid = ctx(ContextKind::ValidValue);
+            format!(
+                "valor inválido «{}» para {}{}",
+                ctx(ContextKind::InvalidValue),
+                ctx(ContextKind::InvalidArg),
+                if valid.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (valores posibles: {valid})")
+                }
+            )
+        }
+        K::MissingRequiredArgument => format!("falta {}", ctx(ContextKind::InvalidArg)),
+        K::MissingSubcommand => {
+            "falta el subcomando (lint, inspect, rules, explain, policy…)".into()
+        }
+        K::ArgumentConflict => format!(
+            "{} no se puede usar junto con {}",
+            ctx(ContextKind::InvalidArg),
+            ctx(ContextKind::PriorArg)
+        ),
+        K::TooManyValues | K::WrongNumberOfValues | K::TooFewValues => {
+            format!(
+                "número de valores equivocado para {}",
+                ctx(ContextKind::InvalidArg)
+            )
+        }
+        _ => e
+            .to_string()
+            .trim()
+            .trim_start_matches("error: ")
+            .to_string(),
+    };
+    eprintln!(
+        "error: {what}
+
+Vea `poalint --help` (o `poalint lint --help`)."
+    );
+    ExitCode::from(2)
+}
+
 /// Checks, before a run that may take minutes, that the report can be written to `p` (`-o`):
 /// not over a workbook (an input would be destroyed; the report is text), and in a folder
 /// that exists and can be written. Creates the file when it is missing (nothing is truncated
@@ -214,7 +280,10 @@ fn write_out(output: &Option<PathBuf>, text: &str) -> Result<(), ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
     match cli.command {
         Command::Lint {
             paths,

@@ -423,3 +423,21 @@ fn version_help_and_completions() {
     let c = stdout(&poalint(&["completions", "bash"]));
     assert!(c.contains("_poalint") && c.contains("lint"), "{c}");
 }
+
+/// Command-line mistakes are told in Spanish, with exit status 2.
+#[test]
+fn usage_errors_in_spanish() {
+    fails_saying(
+        &poalint(&["lint", "fixtures", "--jobs", "abc"]),
+        &["valor inválido «abc»", "--jobs"],
+    );
+    fails_saying(
+        &poalint(&["lint", "fixtures", "--format", "xml"]),
+        &["valores posibles", "sarif"],
+    );
+    fails_saying(
+        &poalint(&["lint", "--foo"]),
+        &["argumento desconocido «--foo»"],
+    );
+    fails_saying(&poalint(&["lint"]), &["falta"]);
+}

@@ -165,3 +165,76 @@ impl Diagnostic {
         s
     }
 }
+
+/// A TOML or serde error message (`unknown field `x`, expected one of ...`) in Spanish, for the
+/// errors about policies and rule files. Names, values and TOML syntax stay as written.
+pub fn serde_message_es(msg: &str) -> String {
+    const PHRASES: &[(&str, &str)] = &[
+        ("unknown field", "campo desconocido"),
+        ("unknown variant", "valor desconocido"),
+        ("missing field", "falta el campo"),
+        ("duplicate key", "clave repetida"),
+        ("duplicate field", "campo repetido"),
+        ("invalid type", "tipo inválido"),
+        ("invalid length", "longitud inválida"),
+        ("invalid value", "valor inválido"),
+        ("wanted string or table", "se esperaba un texto o una tabla"),
+        ("unclosed table", "tabla sin cerrar"),
+        ("unclosed array", "lista sin cerrar"),
+        ("invalid key", "clave inválida"),
+        ("invalid string", "texto inválido"),
+        ("invalid number", "número inválido"),
+        (", expected one of", "; se esperaba uno de"),
+        (", expected", "; se esperaba"),
+        ("expected", "se esperaba"),
+        ("there are no fields", "no hay campos"),
+        ("a string", "un texto"),
+        ("a sequence", "una lista"),
+        ("an array of length", "una lista de longitud"),
+        ("a boolean", "un booleano"),
+        ("integer", "entero"),
+        ("string", "texto"),
+        ("float", "número decimal"),
+        ("boolean", "booleano"),
+        ("sequence", "lista"),
+        ("map", "tabla"),
+    ];
+    // Text between backticks is a name or a value: kept as it is.
+    let mut out = String::with_capacity(msg.len() + 16);
+    for (i, part) in msg.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 {
+            out.push_str(part);
+            continue;
+        }
+        let mut p = part.to_string();
+        for (en, es) in PHRASES {
+            p = p.replace(en, es);
+        }
+        out.push_str(&p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serde_message_es;
+
+    #[test]
+    fn serde_messages_in_spanish_names_kept() {
+        assert_eq!(
+            serde_message_es("invalid type: integer `3`, expected a string"),
+            "tipo inválido: entero `3`; se esperaba un texto"
+        );
+        assert_eq!(
+            serde_message_es("unknown field `banda`, expected one of `band`, `min_chars`"),
+            "campo desconocido `banda`; se esperaba uno de `band`, `min_chars`"
+        );
+        assert_eq!(
+            serde_message_es("missing field `motivo`"),
+            "falta el campo `motivo`"
+        );
+    }
+}

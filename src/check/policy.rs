@@ -268,12 +268,13 @@ fn read_source(src: &Source) -> Result<(String, String), PolicyError> {
 
 fn parse(name: &str, text: &str) -> Result<PolicyFile, PolicyError> {
     toml::from_str::<PolicyFile>(text).map_err(|e| {
-        let msg = e.message().to_string();
-        let help = if msg.contains("unknown field") {
+        let raw = e.message();
+        let help = if raw.contains("unknown field") {
             Some("claves válidas: extends, description, [rules] enable/disable, [severity], [params.<regla>], [labels], [files] include/exclude, [[excepcion]] file/sheet/meta/rule/motivo".to_string())
         } else {
             None
         };
+        let msg = super::serde_message_es(raw);
         PolicyError::new(name, text, e.span().map(|s| s.into()), msg, help)
     })
 }

@@ -109,7 +109,7 @@ impl RuleSet {
             path: name.to_string(),
             src: NamedSource::new(name, text.to_string()),
             span: e.span().map(|s| s.into()),
-            reason: e.message().to_string(),
+            reason: super::serde_message_es(e.message()),
         })?;
         for mut r in parsed.rule {
             if !is_kebab(&r.id) {

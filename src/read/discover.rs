@@ -27,7 +27,8 @@ fn build(patterns: &[String]) -> Result<Option<GlobSet>, String> {
     }
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        let g = Glob::new(p).map_err(|e| format!("patrón glob inválido «{p}»: {e}"))?;
+        let g =
+            Glob::new(p).map_err(|e| format!("patrón glob inválido «{p}»: {}", glob_error(&e)))?;
         b.add(g);
         // A bare file-name pattern also matches in any folder.
         if !p.contains('/')
@@ -67,6 +68,19 @@ impl Filters {
 /// Excel's lock files (`~$Libro.xlsx`) and LibreOffice's (`.~lock.Libro.xlsx#`).
 pub fn is_lock_file(name: &str) -> bool {
     name.starts_with("~$") || name.starts_with(".~lock.")
+}
+
+/// What is wrong with a glob pattern, in Spanish.
+fn glob_error(e: &globset::Error) -> String {
+    use globset::ErrorKind as K;
+    match e.kind() {
+        K::UnclosedClass => "una clase de caracteres sin cerrar (falta «]»)".into(),
+        K::InvalidRange(a, b) => format!("el rango «{a}-{b}» va de mayor a menor"),
+        K::UnopenedAlternates => "una «}» sin su «{»".into(),
+        K::UnclosedAlternates => "una «{» sin su «}»".into(),
+        K::DanglingEscape => "una «\\» al final del patrón".into(),
+        _ => e.to_string(),
+    }
 }
 
 /// Whether the path ends in one of [`EXTENSIONS`] (any case).

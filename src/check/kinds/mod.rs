@@ -79,7 +79,7 @@ impl Finding {
 fn parse<T: serde::de::DeserializeOwned>(t: &toml::Table) -> Result<T, String> {
     toml::Value::Table(t.clone())
         .try_into::<T>()
-        .map_err(|e| e.message().to_string())
+        .map_err(|e| super::serde_message_es(e.message()))
 }
 
 /// Checks a rule's parameters against its kind (used when loading policies and rule files).
