@@ -145,7 +145,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ReadProblem> {
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(ReadProblem::NotSpreadsheet(
-            "es un archivo de texto Unicode (por ejemplo «Texto Unicode» exportado de Excel) renombrado con extensión de Excel".into(),
+            "es un archivo de texto Unicode (por ejemplo «Texto Unicode» exportado de Excel), no un libro de Excel".into(),
         ));
     }
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).to_ascii_lowercase();
@@ -170,8 +170,7 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ReadProblem> {
         .count();
     if printable * 10 >= sample.len() * 9 {
         return Err(ReadProblem::NotSpreadsheet(
-            "es un archivo de texto (por ejemplo CSV o TXT) renombrado con extensión de Excel"
-                .into(),
+            "es un archivo de texto (por ejemplo CSV o TXT), no un libro de Excel".into(),
         ));
     }
     Err(ReadProblem::NotSpreadsheet(
