@@ -379,7 +379,8 @@ impl Writer {
             .map_err(|e| format!("no se pudo crear la carpeta {}: {e}", dir.display()))?;
         // Unique to this run: the summary's file is written for the whole run.
         let resumen_tmp = dir.join(format!(".~poalint-{}-{RESUMEN}.tmp", std::process::id()));
-        let summary = resumen::Summary::new(opts.band, &resumen_tmp)
+        let folder = resumen::common_folder(paths.iter().map(String::as_str));
+        let summary = resumen::Summary::new(opts.band, &resumen_tmp, folder)
             .map_err(|e| format!("no se pudo crear {}: {e}", dir.join(RESUMEN).display()))?;
         Ok(Writer {
             dir: dir.to_path_buf(),

@@ -311,6 +311,8 @@ impl Digest {
 /// One input file as the summary sees it.
 pub struct FileOutcome<'a> {
     pub summary: &'a FileSummary,
+    /// Its name in the summary ([`shown_name`]).
+    pub name: String,
     /// `None` for a file that could not be read.
     pub digest: Option<Digest>,
     pub diags: Vec<&'a Diagnostic>,
@@ -355,11 +357,40 @@ fn counts(diags: &[&Diagnostic]) -> [usize; 3] {
     c
 }
 
-fn file_name(path: &str) -> String {
-    std::path::Path::new(path)
-        .file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| path.to_string())
+/// The folder all of a run's paths are in (its path up to and including the separator; empty
+/// when they share none). What follows it names a dependencia in the summary: in a run over one
+/// folder, the file name; files of one name in different folders (`mxl/ramo.xlsx`,
+/// `tij/ramo.xlsx`, a state's municipalities) stay apart.
+pub fn common_folder<'a>(mut paths: impl Iterator<Item = &'a str>) -> String {
+    let is_sep = |b: &u8| *b == b'/' || *b == b'\\';
+    let Some(first) = paths.next() else {
+        return String::new();
+    };
+    let b = first.as_bytes();
+    let mut len = b.iter().rposition(is_sep).map_or(0, |i| i + 1);
+    for p in paths {
+        if len == 0 {
+            break;
+        }
+        let same = b[..len]
+            .iter()
+            .zip(p.as_bytes())
+            .take_while(|(x, y)| x == y)
+            .count();
+        if same < len {
+            len = b[..same].iter().rposition(is_sep).map_or(0, |i| i + 1);
+        }
+    }
+    // Separators are ASCII: `len` is at a character boundary.
+    first[..len].to_string()
+}
+
+/// A file's name in the summary: its path after the run's [`common_folder`].
+fn shown_name(path: &str, folder: &str) -> String {
+    path.strip_prefix(folder)
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(path)
+        .to_string()
 }
 
 fn header<W: Write>(ws: &mut RowSheet<W>, cols: &[String], f: &Fmts) -> io::Result<()> {
@@ -488,7 +519,7 @@ fn status_of(o: &FileOutcome) -> String {
 /// `Resumen`: one row per dependencia and unidad (sheet), plus rows for findings on other
 /// sheets and on the whole file.
 fn resumen_rows(ws: &mut RowSheet, o: &FileOutcome, rules: &[String], f: &Fmts) -> io::Result<()> {
-    let name = file_name(&o.summary.file);
+    let name = &o.name;
     let status = status_of(o);
     let computed;
     let rows = match (&o.digest, o.diags.is_empty()) {
@@ -531,7 +562,7 @@ fn dependencia_row(ws: &mut RowSheet, o: &FileOutcome) -> io::Result<[usize; 3]>
     let c = [o.summary.errors, o.summary.warnings, o.summary.infos];
     let ramo = o.digest.as_ref().map(|d| d.ramo.as_str()).unwrap_or("");
     ws.row(None)?;
-    ws.string(0, &file_name(&o.summary.file), 0);
+    ws.string(0, &o.name, 0);
     ws.string(1, ramo, 0);
     ws.number(2, o.summary.sheets as f64, 0);
     ws.number(3, o.summary.metas as f64, 0);
@@ -594,6 +625,7 @@ fn metas_rows<W: Write>(
 fn outcome<'a>(
     run: &'a RunResult,
     i: usize,
+    folder: &str,
     owned: &'a mut Vec<Diagnostic>,
     findings: bool,
 ) -> FileOutcome<'a> {
@@ -607,6 +639,7 @@ fn outcome<'a>(
     };
     FileOutcome {
         summary,
+        name: shown_name(&summary.file, folder),
         digest,
         diags: owned.iter().collect(),
         correcciones: run.correcciones(i).map(str::to_string),
@@ -626,7 +659,12 @@ fn start_sheet(
     Ok(ws)
 }
 
-fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> io::Result<StreamedSheet> {
+fn resumen_sheet(
+    run: &RunResult,
+    rules: &[String],
+    folder: &str,
+    f: &Fmts,
+) -> io::Result<StreamedSheet> {
     let mut cols = strings(&RESUMEN_COLS);
     cols.extend(rules.iter().cloned());
     let mut widths = vec![30.0, 26.0, 36.0, 7.0, 9.0, 12.0, 8.0, 8.0, 44.0];
@@ -642,7 +680,7 @@ fn resumen_sheet(run: &RunResult, rules: &[String], f: &Fmts) -> io::Result<Stre
     let mut ws = start_sheet("Resumen", &cols, &widths, view, f)?;
     let mut owned = Vec::new();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, true);
+        let o = outcome(run, i, folder, &mut owned, true);
         resumen_rows(&mut ws, &o, rules, f)?;
     }
     ws.finish(Some(cols.len() as u32 - 1), None)
@@ -654,7 +692,11 @@ const CHART_PX: (u32, u32) = (760, 420);
 const CHART_COLORS: [u32; 3] = [0xCC4125, 0xF1C232, 0x6D9EEB];
 
 /// `Por dependencia`, and the chart of findings per dependencia below its table.
-fn dependencia_sheet(run: &RunResult, f: &Fmts) -> io::Result<(StreamedSheet, Option<Placed>)> {
+fn dependencia_sheet(
+    run: &RunResult,
+    folder: &str,
+    f: &Fmts,
+) -> io::Result<(StreamedSheet, Option<Placed>)> {
     const NAME: &str = "Por dependencia";
     let view = View {
         selected: false,
@@ -666,9 +708,9 @@ fn dependencia_sheet(run: &RunResult, f: &Fmts) -> io::Result<(StreamedSheet, Op
     let mut names = Vec::with_capacity(run.files.len());
     let mut values: [Vec<f64>; 3] = Default::default();
     for i in 0..run.files.len() {
-        let o = outcome(run, i, &mut owned, false);
+        let o = outcome(run, i, folder, &mut owned, false);
         let c = dependencia_row(&mut ws, &o)?;
-        names.push(file_name(&o.summary.file));
+        names.push(o.name.clone());
         for (v, n) in values.iter_mut().zip(c) {
             v.push(n as f64);
         }
@@ -730,6 +772,8 @@ pub struct Summary {
     files: InOrder<Option<(String, Vec<MetaDigest>)>>,
     /// The book's file, removed unless the summary is finished.
     file: Unfinished,
+    /// The folder of all the run's files ([`common_folder`]), left out of their names.
+    folder: String,
 }
 
 /// `Metas` is the book's third sheet.
@@ -792,7 +836,7 @@ impl<T> InOrder<T> {
 impl Summary {
     /// An empty summary, to be written to `path` (created now): its styles and the header of
     /// `Metas`. `band`: the compliance band that needs no explanation.
-    pub fn new(band: [f64; 2], path: &Path) -> io::Result<Summary> {
+    pub fn new(band: [f64; 2], path: &Path, folder: String) -> io::Result<Summary> {
         let mut styles = Styles::default();
         let f = Fmts::new(&mut styles);
         let view = View {
@@ -816,6 +860,7 @@ impl Summary {
             error,
             files: InOrder::new(),
             file: guard,
+            folder,
         })
     }
 
@@ -824,7 +869,8 @@ impl Summary {
     /// order: this file's and any that were waiting for it.
     /// A file reported twice (again after a panic) keeps its first rows.
     pub fn add(&mut self, rank: usize, path: &str, metas: Option<Vec<MetaDigest>>) {
-        for rows in self.files.push(rank, metas.map(|m| (file_name(path), m))) {
+        let name = shown_name(path, &self.folder);
+        for rows in self.files.push(rank, metas.map(|m| (name, m))) {
             self.write(rows);
         }
     }
@@ -850,10 +896,10 @@ impl Summary {
             return Err(e);
         }
         let metas = self.metas.finish(Some(METAS_COLS.len() as u32 - 1), None)?;
-        let f = &self.f;
+        let (f, folder) = (&self.f, self.folder.as_str());
         let (resumen, dependencia) = rayon::join(
-            || resumen_sheet(run, rules, f),
-            || dependencia_sheet(run, f),
+            || resumen_sheet(run, rules, folder, f),
+            || dependencia_sheet(run, folder, f),
         );
         let mut book = Book::new();
         book.styles = self.styles;
@@ -886,7 +932,32 @@ impl Summary {
 
 #[cfg(test)]
 mod tests {
-    use super::{Digest, InOrder, MetaDigest, ResumenRow, SheetDigest};
+    use super::{Digest, InOrder, MetaDigest, ResumenRow, SheetDigest, common_folder, shown_name};
+
+    #[test]
+    fn dependencias_are_named_after_the_folder_all_files_share() {
+        let f = |p: &[&str]| common_folder(p.iter().copied());
+        assert_eq!(f(&["capturas/a.xlsx", "capturas/b.xlsx"]), "capturas/");
+        assert_eq!(
+            f(&["estado/mxl/ramo.xlsx", "estado/tij/ramo.xlsx"]),
+            "estado/"
+        );
+        assert_eq!(
+            f(&["estado/mxl/ramo.xlsx", "estado/mxlb/ramo.xlsx"]),
+            "estado/"
+        );
+        assert_eq!(f(&["a.xlsx", "capturas/b.xlsx"]), "");
+        assert_eq!(
+            f(&["capturas/núm/a.xlsx", "capturas/núm/b.xlsx"]),
+            "capturas/núm/"
+        );
+        assert_eq!(f(&[]), "");
+        assert_eq!(
+            shown_name("estado/mxl/ramo.xlsx", "estado/"),
+            "mxl/ramo.xlsx"
+        );
+        assert_eq!(shown_name("otro/x.xlsx", "estado/"), "otro/x.xlsx");
+    }
 
     #[test]
     fn a_digest_reads_back_as_it_was_written() {
