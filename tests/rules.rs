@@ -44,10 +44,16 @@ fn suma_programado_fires_on_cumulative_and_not_on_level_metas() {
     copied.avance = N(2.0);
     copied.relativo = Pct(2.0);
     copied.obs = "Se adelantó".into();
-    s.rows.extend([bad, pct, level, copied]);
+    // Quarters programmed under a META ANUAL left blank.
+    let mut no_meta = Row::ok("105.- ATENDER SOLICITUDES", 2);
+    no_meta.meta = Blank;
+    no_meta.relativo = Blank;
+    s.rows.extend([bad, pct, level, copied, no_meta]);
     let (_d, diags) = lint_sheets(&[s]);
     let f = counted(&diags, "suma-programado");
-    assert_eq!(f.len(), 2, "{diags:#?}");
+    assert_eq!(f.len(), 3, "{diags:#?}");
+    assert_eq!(f[2].meta.as_deref(), Some("105"));
+    assert!(f[2].message.contains("(vacía)"), "{}", f[2].message);
     assert_eq!(f[0].cell.unwrap().a1(), format!("D{}", FIRST_META_ROW + 2));
     assert_eq!(f[0].meta.as_deref(), Some("101"));
     assert!(
@@ -168,6 +174,10 @@ fn observaciones_required_off_schedule_only() {
     let mut dash = under.clone();
     dash.desc = "107.- DASH".into();
     dash.obs = "-".into();
+    // "SIN OBSERVACIONES" with punctuation around it explains nothing either.
+    let mut none = under.clone();
+    none.desc = "108.- NONE".into();
+    none.obs = "- Sin observaciones. -".into();
     s.rows.extend([
         under,
         explained,
@@ -176,13 +186,14 @@ fn observaciones_required_off_schedule_only() {
         nothing,
         unplanned,
         dash,
+        none,
     ]);
     let (_d, diags) = lint_sheets(&[s]);
     let metas: Vec<_> = counted(&diags, "observaciones-faltantes")
         .iter()
         .map(|d| d.meta.clone().unwrap())
         .collect();
-    assert_eq!(metas, ["101", "106", "107"], "{diags:#?}");
+    assert_eq!(metas, ["101", "106", "107", "108"], "{diags:#?}");
 }
 
 #[test]

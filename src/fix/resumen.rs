@@ -537,7 +537,7 @@ fn resumen_rows(ws: &mut RowSheet, o: &FileOutcome, rules: &[String], f: &Fmts) 
     let fixed_cols = RESUMEN_COLS.len() as u32;
     for row in rows {
         ws.row(None)?;
-        ws.string(0, &name, 0);
+        ws.string(0, name, 0);
         ws.string(1, &row.hoja, 0);
         ws.string(2, &row.unidad, 0);
         if let Some(m) = row.metas {

@@ -336,9 +336,20 @@ fn from_data_ref(d: DataRef<'_>, percent: Option<u8>) -> GridValue<'_> {
 
 /// Decimals shown by a percent number format (`0%` → 0, `0.00%` → 2); `None` when not a percent.
 fn percent_decimals(code: &str) -> Option<u8> {
-    // Ignore quoted text and escapes; look at the first section only.
+    // The first section only; a `%` quoted (`0.00"%"`) or escaped (`0\%`) is a literal sign
+    // after a number that is not multiplied by 100.
     let section = code.split(';').next().unwrap_or(code);
-    let pct = section.find('%')?;
+    let (mut quoted, mut escaped) = (false, false);
+    let pct = section.char_indices().find_map(|(i, c)| {
+        let literal = quoted || escaped;
+        escaped = !escaped && !quoted && c == '\\';
+        if c == '"' && !literal {
+            quoted = true;
+        } else if c == '"' && quoted {
+            quoted = false;
+        }
+        (c == '%' && !literal).then_some(i)
+    })?;
     let before = &section[..pct];
     let decimals = before.rfind('.').map_or(0, |dot| {
         before[dot + 1..]
@@ -643,8 +654,20 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{Grid, clashes};
+    use super::{Grid, clashes, percent_decimals};
     use crate::model::{CellRef, CellValue};
+
+    #[test]
+    fn percent_formats_and_literal_percent_signs() {
+        assert_eq!(percent_decimals("0%"), Some(0));
+        assert_eq!(percent_decimals("0.00%"), Some(2));
+        assert_eq!(percent_decimals("0.0%;[Red]-0.0%"), Some(1));
+        // A quoted or escaped sign follows a number that is not multiplied by 100.
+        assert_eq!(percent_decimals("0.00\"%\""), None);
+        assert_eq!(percent_decimals("0.00\\%"), None);
+        assert_eq!(percent_decimals("\"avance \"0%"), Some(0));
+        assert_eq!(percent_decimals("#,##0"), None);
+    }
 
     #[test]
     fn grid_indexes_its_rows() {

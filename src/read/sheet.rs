@@ -880,6 +880,14 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
         if desc_raw.is_none() && clave_raw.is_none() {
             continue; // blank row or a row with only L/A: not a meta
         }
+        // The table's header again (a second table further down the sheet): not a meta.
+        if t.meta_anual
+            .and_then(|c| text(&cells, c))
+            .is_some_and(|m| parse_number(&m).is_none() && fold(&m).contains("META"))
+        {
+            last = row;
+            continue;
+        }
         if clave_raw.is_none() && desc_raw.as_deref().is_some_and(is_totals_label) {
             last = row;
             continue; // the table's TOTAL row: not a meta

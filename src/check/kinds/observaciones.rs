@@ -45,15 +45,21 @@ impl Params {
     /// Whether a text counts as an explanation.
     pub fn explains(&self, text: Option<&str>) -> bool {
         let Some(t) = text else { return false };
-        let f = fold(t);
-        let f = f.trim();
+        let f = bare(t);
         f.chars().filter(|c| c.is_alphanumeric()).count() >= self.min_chars
             && !self
                 .folded
-                .get_or_init(|| self.not_explanations.iter().map(|n| fold(n)).collect())
-                .iter()
-                .any(|n| n == f)
+                .get_or_init(|| self.not_explanations.iter().map(|n| bare(n)).collect())
+                .contains(&f)
     }
+}
+
+/// A text [`fold`]ed, without the punctuation around it: `- Sin observaciones. -` is
+/// `SIN OBSERVACIONES`, as the policy's `not_explanations` are compared.
+fn bare(t: &str) -> String {
+    fold(t)
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_string()
 }
 
 /// Compliance at the cut-off of one meta: (ratio, achieved, programmed, is-percent), or `None`
@@ -148,7 +154,14 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
             .meta(m.clave_str())
             .arg("cumplimiento", cumplimiento)
             .arg("detalle", detalle)
-            .arg("sentido", sentido);
+            .arg("sentido", sentido)
+            .arg(
+                "observaciones",
+                match m.observaciones.as_ref().map(|o| o.value.trim()) {
+                    Some(t) if !t.is_empty() => format!("«{t}» no explica la diferencia"),
+                    _ => "está vacío".to_string(),
+                },
+            );
         f.manual = true;
         out.push(f);
     }

@@ -195,7 +195,9 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                 if !m.meta_type.is_cumulative() || p.on == On::Blank {
                     continue;
                 }
-                let Some(meta) = m.meta_anual.value() else {
+                // A blank META ANUAL with quarters programmed is a mismatch too (against 0).
+                let blank = m.meta_anual.is_blank() && m.meta_anual.cell.col != u32::MAX;
+                let Some(meta) = m.meta_anual.value().or(blank.then_some(0.0)) else {
                     continue;
                 };
                 let cells = match p.parts {
@@ -218,7 +220,14 @@ pub fn check_sheet(p: &Params, ctx: &SheetCtx, out: &mut Vec<Finding>) {
                     let mut f = Finding::on(sheet, Some(m.meta_anual.cell))
                         .meta(m.clave_str())
                         .arg("suma", num(sum))
-                        .arg("meta_anual", num(meta))
+                        .arg(
+                            "meta_anual",
+                            if blank {
+                                "vacía".to_string()
+                            } else {
+                                num(meta)
+                            },
+                        )
                         .arg("diferencia", num(sum - meta));
                     f.manual = true;
                     for n in parts.iter().filter(|n| n.value().is_some()) {
