@@ -881,10 +881,9 @@ fn read_metas(sc: &SheetCells<'_>, sheet: &mut CaptureSheet) -> u32 {
             continue; // blank row or a row with only L/A: not a meta
         }
         // The table's header again (a second table further down the sheet): not a meta.
-        if t.meta_anual
-            .and_then(|c| text(&cells, c))
-            .is_some_and(|m| parse_number(&m).is_none() && fold(&m).contains("META"))
-        {
+        if t.meta_anual.and_then(|c| cells.get(c)).is_some_and(|v| {
+            matches!(v, CellValue::Text(m) if parse_number(m).is_none() && fold(m).contains("META"))
+        }) {
             last = row;
             continue;
         }
