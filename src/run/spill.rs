@@ -16,11 +16,31 @@ use crate::model::CellRef;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
 
-/// Where one encoded chunk lives in the spill.
+/// Where one encoded chunk lives in the spill. 16 bytes, and 16 as an `Option` too (the
+/// offset is kept plus one, never zero): a run keeps three of them per file until the report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Chunk {
-    offset: u64,
-    len: u64,
+    offset_plus_one: std::num::NonZeroU64,
+    len: u32,
+}
+
+impl Chunk {
+    fn new(offset: u64, len: usize) -> std::io::Result<Chunk> {
+        let len = u32::try_from(len)
+            .map_err(|_| std::io::Error::other("los hallazgos de un archivo pasan de 4 GB"))?;
+        let offset_plus_one = std::num::NonZeroU64::new(offset + 1)
+            .ok_or_else(|| std::io::Error::other("archivo temporal demasiado grande"))?;
+        Ok(Chunk {
+            offset_plus_one,
+            len,
+        })
+    }
+    fn offset(&self) -> u64 {
+        self.offset_plus_one.get() - 1
+    }
+    fn len(&self) -> u64 {
+        u64::from(self.len)
+    }
 }
 
 enum Backing {
@@ -96,24 +116,18 @@ impl Spill {
             Backing::File {
                 file, len, pending, ..
             } => {
-                let offset = *len;
+                let chunk = Chunk::new(*len, bytes.len())?;
                 pending.extend_from_slice(bytes);
                 *len += bytes.len() as u64;
                 if pending.len() >= FLUSH_AT {
                     flush(file, *len, pending)?;
                 }
-                Ok(Chunk {
-                    offset,
-                    len: bytes.len() as u64,
-                })
+                Ok(chunk)
             }
             Backing::Memory(v) => {
-                let offset = v.len() as u64;
+                let chunk = Chunk::new(v.len() as u64, bytes.len())?;
                 v.extend_from_slice(bytes);
-                Ok(Chunk {
-                    offset,
-                    len: bytes.len() as u64,
-                })
+                Ok(chunk)
             }
         }
     }
@@ -132,27 +146,30 @@ impl Spill {
                 if !pending.is_empty() {
                     flush(file, *len, pending)?;
                 }
-                let end = c.offset + c.len;
-                if c.offset < *window_at || end > *window_at + window.len() as u64 {
+                let (offset, clen) = (c.offset(), c.len());
+                let end = offset + clen;
+                if offset < *window_at || end > *window_at + window.len() as u64 {
                     // Written bytes never change, so the window stays good until it moves.
                     window.clear();
-                    let want = (*len - c.offset).min(WINDOW as u64).max(c.len);
+                    let want = (*len - offset).min(WINDOW as u64).max(clen);
                     window.reserve_exact(want as usize);
-                    file.seek(SeekFrom::Start(c.offset))?;
+                    file.seek(SeekFrom::Start(offset))?;
                     // Into the spare capacity: nothing is zeroed first.
                     let read = (&mut *file).take(want).read_to_end(window);
-                    if read.is_err() || (window.len() as u64) < c.len {
+                    if read.is_err() || (window.len() as u64) < clen {
                         window.clear();
                         return Err(read
                             .err()
                             .unwrap_or_else(|| std::io::ErrorKind::UnexpectedEof.into()));
                     }
-                    *window_at = c.offset;
+                    *window_at = offset;
                 }
-                let from = (c.offset - *window_at) as usize;
-                Ok(window[from..from + c.len as usize].to_vec())
+                let from = (offset - *window_at) as usize;
+                Ok(window[from..from + clen as usize].to_vec())
             }
-            Backing::Memory(v) => Ok(v[c.offset as usize..(c.offset + c.len) as usize].to_vec()),
+            Backing::Memory(v) => {
+                Ok(v[c.offset() as usize..(c.offset() + c.len()) as usize].to_vec())
+            }
         }
     }
 }
